@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+/*
+ * eval.c - the offline evaluator: SPEC section 1 as a pure function.
+ *
+ * This is the reference the BPF datapath is tested against (the
+ * differential test), and what `explain`, `flow` and `check` are built on.
+ * It is written for clarity, not speed: a linear first-match walk.
+ */
+#include <string.h>
+
+#include "nacl.h"
+
+/*
+ * ICMP type/code is looked at for protocol 1 in any rule, and for 58 in an
+ * IPv6 rule.  AWS CreateNetworkAclEntry: "If you specify protocol 58
+ * (ICMPv6) and specify an IPv4 CIDR block, traffic for all ICMP types and
+ * on all codes is allowed, regardless of any that you specify."
+ */
+static bool rule_uses_icmp(const struct nacl_rule *r)
+{
+	return r->protocol == NACL_PROTO_ICMP ||
+	       (r->protocol == NACL_PROTO_ICMPV6 && r->cidr.family == 6);
+}
+
+bool nacl_rule_key_range(const struct nacl_rule *r, uint16_t *lo,
+			 uint16_t *hi)
+{
+	if (r->protocol == NACL_PROTO_TCP || r->protocol == NACL_PROTO_UDP) {
+		if (r->port_from == 0 && r->port_to == 65535)
+			return false;
+		*lo = r->port_from;
+		*hi = r->port_to;
+		return true;
+	}
+	if (rule_uses_icmp(r) && r->icmp_type >= 0) {
+		uint16_t base = (uint16_t)(r->icmp_type << 8);
+
+		if (r->icmp_code < 0) {
+			*lo = base;
+			*hi = base | 0xff;
+		} else {
+			*lo = *hi = base | (uint16_t)r->icmp_code;
+		}
+		return true;
+	}
+	/* -1 and every other protocol: AWS ignores ports and ICMP fields. */
+	return false;
+}
+
+bool nacl_cidr_contains(const struct nacl_cidr *c, const uint8_t *addr)
+{
+	unsigned int full = c->prefix_len / 8, rest = c->prefix_len % 8;
+
+	if (memcmp(c->addr, addr, full) != 0)
+		return false;
+	if (rest) {
+		uint8_t mask = (uint8_t)(0xff << (8 - rest));
+
+		return (addr[full] & mask) == c->addr[full];
+	}
+	return true;
+}
+
+/* The packet's L4 key (see nacl_rule_key_range); valid when l4_known. */
+static uint16_t packet_key(const struct nacl_packet *p)
+{
+	if (p->protocol == NACL_PROTO_ICMP || p->protocol == NACL_PROTO_ICMPV6)
+		return (uint16_t)(p->icmp_type << 8 | p->icmp_code);
+	return p->dst_port;
+}
+
+bool nacl_rule_matches(const struct nacl_rule *r, const struct nacl_packet *p)
+{
+	const uint8_t *peer = p->dir == NACL_INBOUND ? p->src : p->dst;
+	uint16_t lo, hi, key;
+
+	if (r->cidr.family != p->family)
+		return false;
+	if (r->protocol != NACL_PROTO_ALL && r->protocol != p->protocol)
+		return false;
+	if (!nacl_cidr_contains(&r->cidr, peer))
+		return false;
+	if (!nacl_rule_key_range(r, &lo, &hi))
+		return true;
+	/* A rule that needs a port or ICMP type cannot match an unknown one. */
+	if (!p->l4_known)
+		return false;
+	key = packet_key(p);
+	return key >= lo && key <= hi;
+}
+
+struct nacl_verdict nacl_evaluate(const struct nacl_ruleset *rs,
+				  const struct nacl_packet *p)
+{
+	const struct nacl_rule *rules = rs->rules[p->dir];
+	struct nacl_verdict v = {
+		.allow = false,
+		.rule_number = p->family == 6 ? NACL_DEFAULT_RULE_V6 :
+						NACL_DEFAULT_RULE_V4,
+		.index = -1,
+	};
+
+	for (size_t i = 0; i < rs->count[p->dir]; i++) {
+		if (nacl_rule_matches(&rules[i], p)) {
+			v.allow = rules[i].allow;
+			v.rule_number = rules[i].number;
+			v.index = (int)i;
+			break;
+		}
+	}
+	return v;
+}
+
+static bool in_any(const struct nacl_cidr *list, size_t n, uint8_t family,
+		   const uint8_t *addr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i].family == family &&
+		    nacl_cidr_contains(&list[i], addr))
+			return true;
+	return false;
+}
+
+/*
+ * The link-local services AWS answers without the NACL: instance metadata,
+ * Amazon Time Sync and the Route 53 Resolver ("Amazon DNS server").
+ */
+static const struct nacl_cidr linklocal[] = {
+	{ 4, 32, { 169, 254, 169, 254 } },
+	{ 4, 32, { 169, 254, 169, 123 } },
+	{ 4, 32, { 169, 254, 169, 253 } },
+	{ 6, 128, { 0xfd, 0x00, 0x0e, 0xc2, [14] = 0x02, [15] = 0x54 } },
+	{ 6, 128, { 0xfd, 0x00, 0x0e, 0xc2, [14] = 0x01, [15] = 0x23 } },
+	{ 6, 128, { 0xfd, 0x00, 0x0e, 0xc2, [14] = 0x02, [15] = 0x53 } },
+};
+
+enum nacl_exempt_reason nacl_exempt(const struct nacl_packet *p,
+				    const struct nacl_cidr *exempt,
+				    size_t nexempt,
+				    const struct nacl_cidr *subnet,
+				    size_t nsubnet)
+{
+	const uint8_t *peer = p->dir == NACL_INBOUND ? p->src : p->dst;
+
+	if (p->l4_known && p->family == 6 &&
+	    p->protocol == NACL_PROTO_ICMPV6 && p->icmp_type >= 133 &&
+	    p->icmp_type <= 137)
+		return NACL_EXEMPT_ND;
+	if (p->l4_known && p->protocol == NACL_PROTO_UDP &&
+	    ((p->family == 4 && (p->dst_port == 67 || p->dst_port == 68)) ||
+	     (p->family == 6 && (p->dst_port == 546 || p->dst_port == 547))))
+		return NACL_EXEMPT_DHCP;
+	if (in_any(linklocal, sizeof(linklocal) / sizeof(linklocal[0]),
+		   p->family, peer))
+		return NACL_EXEMPT_LINKLOCAL;
+	if (in_any(exempt, nexempt, p->family, peer))
+		return NACL_EXEMPT_CIDR;
+	if (in_any(subnet, nsubnet, p->family, peer))
+		return NACL_EXEMPT_SUBNET;
+	return NACL_NOT_EXEMPT;
+}

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+/*
+ * main.c - naclemu's entry point: global options and the subcommand table.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "check", cmd_check, "validate rules, show them normalised, warn" },
+	{ "explain", cmd_explain, "judge one packet offline, name the rule" },
+	{ "flow", cmd_flow, "judge a connection both ways over the ephemeral range" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: naclemu [-v] COMMAND [ARGS]...\n"
+		"       naclemu COMMAND --help\n"
+		"       naclemu --version\n"
+		"\n"
+		"Enforce AWS VPC network ACL rules on a Linux host's traffic\n"
+		"(BPF at TC ingress and egress), and explain them offline.\n"
+		"\n"
+		"Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f,
+		"\n"
+		"Options:\n"
+		"  -v, --verbose  show libbpf and verifier messages\n"
+		"  -h, --help     show this help\n"
+		"  -V, --version  show the version\n"
+		"\n"
+		"Exit status: 0 success (explain/flow: allowed), 1 invalid rules or\n"
+		"arguments, 2 system failure, 3 explain/flow: denied.\n"
+		"\n"
+		"Example:\n"
+		"  naclemu check examples/docker-ephemeral.nacl\n");
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	/* Global options come before the command, as with `ip` and `tc`. */
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			nacl_verbose = 1;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return NACL_EXIT_OK;
+		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+			printf("naclemu %s\n", NACLEMU_VERSION);
+			return NACL_EXIT_OK;
+		} else {
+			pr_err("unknown option '%s' (see 'naclemu --help')", a);
+			return NACL_EXIT_INVALID;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return NACL_EXIT_INVALID;
+	}
+	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
+		if (!strcmp(argv[i], commands[c].name)) {
+			fflush(stdout);
+			return commands[c].run(argc - i, argv + i);
+		}
+	}
+	pr_err("unknown command '%s' (see 'naclemu --help')", argv[i]);
+	return NACL_EXIT_INVALID;
+}
