@@ -380,11 +380,12 @@ static json_t *check_shadowed(struct nacl_ruleset *rs)
 			const struct nacl_rule *r = &rs->rules[d][i];
 			size_t by[NACL_MAX_RULES], nby;
 			char list[256] = "";
-			json_t *jby = json_array();
 			size_t off = 0;
+			json_t *jby;
 
 			if (!nacl_shadowed(rs, d, i, by, NACL_MAX_RULES, &nby))
 				continue;
+			jby = json_array();
 			for (size_t k = 0; k < nby && off < sizeof(list); k++) {
 				off += (size_t)snprintf(list + off, sizeof(list) - off,
 						"%s%u", k ? ", " : "",
