@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR MIT)
+/*
+ * naclemu.bpf.c - the NACL datapath: one program at TC ingress (inbound
+ * rules), one at TC egress (outbound rules), classic clsact in direct-action
+ * mode.  Every packet is parsed, checked against SPEC section 1's exemptions
+ * and judged by the compiled rule set (include/naclemu.h), first match wins.
+ *
+ * Verdicts: a denied or malformed packet is TC_ACT_SHOT; everything else is
+ * TC_ACT_UNSPEC, which lets the next filter on the hook (someone else's)
+ * run and passes the packet when there is none.  TC_ACT_OK would end the
+ * chain and silently disable a foreign filter behind ours.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "naclemu.h"
+#include "parse.bpf.h"
+
+/*
+ * Rate of drop events per second and CPU, 0 = off.  Set by the tool
+ * (--events-rate) before load; read by the events code (a later issue).
+ */
+const volatile __u32 events_rate = 1000;
+
+/*
+ * The rule set lives in an inner array map with one element, reached through
+ * an outer array-of-maps with one slot.  A packet looks the inner map up
+ * once and reads its whole table through that pointer.  `update` builds a
+ * new inner map and swaps it into the outer slot with one
+ * bpf_map_update_elem: the swap is atomic, and RCU keeps the old inner map
+ * alive until every program that holds it has returned, so each packet is
+ * judged entirely by the old or entirely by the new rules.  Rewriting one
+ * array element in place instead would let a packet read half old, half new
+ * table (array updates are plain copies); flipping an index between two
+ * tables has the same race as soon as the idle table is rewritten.
+ */
+/*
+ * Sizes, not BTF types: clang 14 emits a type reached only through the
+ * outer map's pointer chain as a forward declaration, which libbpf cannot
+ * size.
+ */
+struct naclemu_rules_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct naclemu_rules));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct naclemu_rules_inner);
+} naclemu_rules SEC(".maps");
+
+/* Per-CPU counters, indexed by enum naclemu_slot and the tables' slots. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NACLEMU_NSLOTS);
+	__type(key, __u32);
+	__type(value, struct naclemu_counter);
+} naclemu_counters SEC(".maps");
+
+/* Verdicts of first fragments, for the later fragments of their datagram. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NACLEMU_FRAG_ENTRIES);
+	__type(key, struct naclemu_frag_key);
+	__type(value, struct naclemu_frag_val);
+} naclemu_frags SEC(".maps");
+
+/* The attach state; only the tool reads and writes it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct naclemu_meta);
+} naclemu_meta SEC(".maps");
+
+static __always_inline void count(struct __sk_buff *skb, __u32 slot)
+{
+	struct naclemu_counter *c;
+
+	c = bpf_map_lookup_elem(&naclemu_counters, &slot);
+	if (!c)
+		return;
+	/* A GSO packet stands for gso_segs packets on the wire. */
+	c->packets += skb->gso_segs > 1 ? skb->gso_segs : 1;
+	c->bytes += skb->len;
+}
+
+/*
+ * Index of the lowest set bit of a non-zero word, by binary split: BPF has
+ * no count-trailing-zeros instruction and clang 14 may not lower
+ * __builtin_ctzll for it.  Lowest bit = lowest rule number.
+ */
+static __always_inline __u32 first_bit(__u64 x)
+{
+	__u32 n = 0;
+
+	if (!(x & 0xffffffffULL)) {
+		n += 32;
+		x >>= 32;
+	}
+	if (!(x & 0xffff)) {
+		n += 16;
+		x >>= 16;
+	}
+	if (!(x & 0xff)) {
+		n += 8;
+		x >>= 8;
+	}
+	if (!(x & 0xf)) {
+		n += 4;
+		x >>= 4;
+	}
+	if (!(x & 0x3)) {
+		n += 2;
+		x >>= 2;
+	}
+	if (!(x & 0x1))
+		n += 1;
+	return n;
+}
+
+/*
+ * Index of the interval holding @a: the last i with addr_bound[i] <= a.
+ * Always NACLEMU_SEARCH_DEPTH steps, whatever the number of rules.
+ */
+static __always_inline __u32 addr_search(const struct naclemu_table *t,
+					 const struct naclemu_addr *a)
+{
+	__u32 i = 0;
+
+#pragma unroll
+	for (__u32 step = NACLEMU_SEARCH_SIZE / 2; step; step >>= 1) {
+		const struct naclemu_addr *b = &t->addr_bound[i + step];
+
+		if (b->hi < a->hi || (b->hi == a->hi && b->lo <= a->lo))
+			i += step;
+	}
+	return i & (NACLEMU_SEARCH_SIZE - 1);
+}
+
+/* The same over the L4 key. */
+static __always_inline __u32 key_search(const struct naclemu_table *t, __u32 key)
+{
+	__u32 i = 0;
+
+#pragma unroll
+	for (__u32 step = NACLEMU_SEARCH_SIZE / 2; step; step >>= 1) {
+		if (t->key_bound[i + step] <= key)
+			i += step;
+	}
+	return i & (NACLEMU_SEARCH_SIZE - 1);
+}
+
+/* SPEC 1 "Not filtered", the parts that need the L4 header. */
+static __always_inline bool exempt_l4(const struct pkt *p)
+{
+	if (!p->l4_known)
+		return false;
+	/* IPv6 neighbour discovery, ICMPv6 133-137. */
+	if (p->family == 6 && p->protocol == IPPROTO_ICMPV6 &&
+	    (p->key >> 8) >= 133 && (p->key >> 8) <= 137)
+		return true;
+	/* DHCP / DHCPv6, by destination port: to the server or the client. */
+	if (p->protocol == IPPROTO_UDP) {
+		if (p->family == 4)
+			return p->key == 67 || p->key == 68;
+		return p->key == 546 || p->key == 547;
+	}
+	return false;
+}
+
+static __always_inline int finish(struct __sk_buff *skb, __u32 slot, bool allow)
+{
+	count(skb, slot);
+	return allow ? TC_ACT_UNSPEC : TC_ACT_SHOT;
+}
+
+static __always_inline int judge(struct __sk_buff *skb, __u32 dir)
+{
+	struct naclemu_frag_key fk = {};
+	struct naclemu_frag_val fv, *seen;
+	const struct naclemu_table *t;
+	const struct naclemu_rules *rs;
+	const struct naclemu_addr *peer;
+	struct pkt p = {};
+	__u32 zero = 0, i, slot;
+	__u64 match;
+	bool allow;
+	void *inner;
+	int ret;
+
+	ret = parse_packet(skb, &p);
+	if (ret == PARSE_NOT_IP)
+		return finish(skb, NACLEMU_SLOT_EXEMPT + dir, true);
+	if (ret != PARSE_OK)
+		return finish(skb, NACLEMU_SLOT_MALFORMED + dir, false);
+
+	if (p.frag != FRAG_NONE) {
+		fk.dir = dir;
+		fk.family = p.family;
+		fk.protocol = p.protocol;
+		fk.id = p.frag_id;
+		fk.src = p.src;
+		fk.dst = p.dst;
+	}
+	if (p.frag == FRAG_LATER) {
+		seen = bpf_map_lookup_elem(&naclemu_frags, &fk);
+		if (seen)
+			return finish(skb, seen->slot, seen->allow);
+	}
+
+	inner = bpf_map_lookup_elem(&naclemu_rules, &zero);
+	rs = inner ? bpf_map_lookup_elem(inner, &zero) : NULL;
+	if (!rs) {
+		/* No rule set (never the case once attached): only '*' deny. */
+		slot = NACLEMU_SLOT_DEFAULT + 2 * dir + (p.family == 6);
+		return finish(skb, slot, false);
+	}
+	t = &rs->t[dir & 1][p.family == 6];
+
+	/* Inbound rules look at the source, outbound at the destination. */
+	peer = dir == NACLEMU_INGRESS ? &p.src : &p.dst;
+	i = addr_search(t, peer);
+
+	if (exempt_l4(&p) || (t->addr_flags[i] & (NACLEMU_AF_LINKLOCAL | NACLEMU_AF_EXEMPT))) {
+		slot = NACLEMU_SLOT_EXEMPT + dir;
+		allow = true;
+	} else if (t->addr_flags[i] & NACLEMU_AF_SUBNET) {
+		slot = NACLEMU_SLOT_SUBNET + dir;
+		allow = true;
+	} else {
+		match = t->addr_bits[i] & t->proto_bits[p.protocol];
+		if (p.l4_known && p.has_key)
+			match &= t->key_bits[key_search(t, p.key)];
+		else
+			match &= t->keyless;
+		if (match) {
+			i = first_bit(match) & (NACLEMU_MAX_RULES - 1);
+			slot = t->slot[i];
+			allow = (t->allow >> i) & 1;
+		} else {
+			slot = t->default_slot;
+			allow = false;
+		}
+	}
+
+	if (p.frag == FRAG_FIRST) {
+		fv.slot = slot;
+		fv.allow = allow;
+		bpf_map_update_elem(&naclemu_frags, &fk, &fv, BPF_ANY);
+	}
+	return finish(skb, slot, allow);
+}
+
+SEC("tc")
+int naclemu_ingress(struct __sk_buff *skb)
+{
+	return judge(skb, NACLEMU_INGRESS);
+}
+
+SEC("tc")
+int naclemu_egress(struct __sk_buff *skb)
+{
+	return judge(skb, NACLEMU_EGRESS);
+}
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
+/*
+ * parse.bpf.h - what the NACL needs of a packet, bounds-checked at every
+ * step.  Headers are read with bpf_skb_load_bytes(): it works whether or not
+ * the headers sit in the skb's linear part (GRO packets, IPv6 with long
+ * extension chains) and fails cleanly past the end, which is exactly the
+ * truncation test.  Offsets are from the MAC header (where TC starts).
+ *
+ * Choices (SPEC 1 leaves them open):
+ * - Ethernet only, with at most two VLAN tags (802.1Q or 802.1ad) in the
+ *   frame; a third tag, or a frame cut inside its L2 headers, is malformed.
+ * - IPv4: version 4, IHL >= 5, options skipped, total length within the
+ *   frame (0 is accepted only for a GSO packet, as BIG TCP writes it).
+ * - IPv6: at most NACLEMU_MAX_EXT_HDRS extension headers (hop-by-hop,
+ *   routing, fragment, destination options, AH); a longer chain is
+ *   malformed and dropped, never passed unexamined.
+ * - L4 headers need their full fixed part: TCP 20 bytes (and a data offset
+ *   within the packet), UDP 8, ICMP and ICMPv6 8.  Only the protocols whose
+ *   rules have ports or types (TCP, UDP, ICMP, and ICMPv6 in IPv6) are read.
+ * - A later fragment (offset > 0) has no L4 header: its ports are unknown.
+ */
+#ifndef NACLEMU_PARSE_BPF_H
+#define NACLEMU_PARSE_BPF_H
+
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "naclemu.h"
+
+enum parse_result {
+	PARSE_OK = 0,
+	PARSE_NOT_IP,    /* ARP, LLDP, ...: passed, counted exempt */
+	PARSE_MALFORMED, /* dropped, counted malformed */
+};
+
+enum frag_kind {
+	FRAG_NONE = 0,
+	FRAG_FIRST, /* offset 0, more fragments follow */
+	FRAG_LATER, /* offset > 0 */
+};
+
+/* What the NACL sees of a packet (the BPF twin of struct nacl_packet). */
+struct pkt {
+	struct naclemu_addr src;
+	struct naclemu_addr dst;
+	__u32 frag_id;
+	__u16 key; /* TCP/UDP dst port, or ICMP type << 8 | code */
+	__u8 family; /* 4 or 6 */
+	__u8 protocol;
+	__u8 l4_known; /* false for a later fragment */
+	__u8 has_key;  /* protocol with ports or types, and l4_known */
+	__u8 frag;     /* enum frag_kind */
+	__u8 pad;
+};
+
+/* Read @len bytes at @off, all of them before @end (the IP packet's end). */
+static __always_inline int load(struct __sk_buff *skb, __u32 off, __u32 end,
+				void *to, __u32 len)
+{
+	if (off + len > end)
+		return -1;
+	return bpf_skb_load_bytes(skb, off, to, len);
+}
+
+/* Ethernet and VLAN tags: the ethertype of the L3 header and its offset. */
+static __always_inline int parse_l2(struct __sk_buff *skb, __u32 *off,
+				    __be16 *proto)
+{
+	struct {
+		__be16 tci;
+		__be16 proto;
+	} vlan;
+	struct ethhdr eth;
+	__u32 o = ETH_HLEN;
+	__be16 p;
+
+	if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
+		return PARSE_MALFORMED;
+	p = eth.h_proto;
+#pragma unroll
+	for (int n = 0; n < 3; n++) {
+		if (p != bpf_htons(ETH_P_8021Q) && p != bpf_htons(ETH_P_8021AD))
+			break;
+		if (n == 2)
+			return PARSE_MALFORMED;
+		if (bpf_skb_load_bytes(skb, o, &vlan, sizeof(vlan)))
+			return PARSE_MALFORMED;
+		p = vlan.proto;
+		o += sizeof(vlan);
+	}
+	*off = o;
+	*proto = p;
+	return PARSE_OK;
+}
+
+/* The L4 key at @off (not for a later fragment). */
+static __always_inline int parse_l4(struct __sk_buff *skb, __u32 off, __u32 end,
+				    struct pkt *p)
+{
+	__u8 buf[20];
+
+	p->l4_known = 1;
+	switch (p->protocol) {
+	case IPPROTO_TCP:
+		if (load(skb, off, end, buf, 20))
+			return PARSE_MALFORMED;
+		/* Data offset (words) in the high nibble of byte 12. */
+		if ((buf[12] >> 4) < 5 || off + (buf[12] >> 4) * 4 > end)
+			return PARSE_MALFORMED;
+		break;
+	case IPPROTO_UDP:
+		if (load(skb, off, end, buf, 8))
+			return PARSE_MALFORMED;
+		break;
+	case IPPROTO_ICMPV6:
+		/* An IPv4 rule with protocol 58 ignores type and code (AWS). */
+		if (p->family == 4)
+			return PARSE_OK;
+		/* fallthrough */
+	case IPPROTO_ICMP:
+		if (load(skb, off, end, buf, 8))
+			return PARSE_MALFORMED;
+		p->key = (__u16)buf[0] << 8 | buf[1];
+		p->has_key = 1;
+		return PARSE_OK;
+	default:
+		return PARSE_OK;
+	}
+	/* TCP and UDP: destination port, bytes 2-3. */
+	p->key = (__u16)buf[2] << 8 | buf[3];
+	p->has_key = 1;
+	return PARSE_OK;
+}
+
+static __always_inline int parse_ipv4(struct __sk_buff *skb, __u32 off,
+				      struct pkt *p)
+{
+	struct iphdr ip;
+	__u32 hl, end, frag;
+
+	if (bpf_skb_load_bytes(skb, off, &ip, sizeof(ip)))
+		return PARSE_MALFORMED;
+	hl = ip.ihl * 4;
+	if (ip.version != 4 || hl < sizeof(ip))
+		return PARSE_MALFORMED;
+	end = off + bpf_ntohs(ip.tot_len);
+	if (ip.tot_len == 0 && skb->gso_segs > 1)
+		end = skb->len;
+	if (end < off + hl || end > skb->len)
+		return PARSE_MALFORMED;
+
+	p->family = 4;
+	p->protocol = ip.protocol;
+	p->src.lo = bpf_ntohl(ip.saddr);
+	p->dst.lo = bpf_ntohl(ip.daddr);
+	p->frag_id = bpf_ntohs(ip.id);
+	frag = bpf_ntohs(ip.frag_off);
+	if (frag & 0x1fff) {
+		p->frag = FRAG_LATER;
+		return PARSE_OK;
+	}
+	if (frag & 0x2000)
+		p->frag = FRAG_FIRST;
+	return parse_l4(skb, off + hl, end, p);
+}
+
+static __always_inline void addr6(struct naclemu_addr *a, const __be32 *w)
+{
+	a->hi = (__u64)bpf_ntohl(w[0]) << 32 | bpf_ntohl(w[1]);
+	a->lo = (__u64)bpf_ntohl(w[2]) << 32 | bpf_ntohl(w[3]);
+}
+
+static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
+				      struct pkt *p)
+{
+	struct ipv6hdr ip6;
+	__u8 ext[8];
+	__u32 end, o;
+	__u16 fo;
+	__u8 nh;
+
+	if (bpf_skb_load_bytes(skb, off, &ip6, sizeof(ip6)))
+		return PARSE_MALFORMED;
+	if (ip6.version != 6)
+		return PARSE_MALFORMED;
+	end = off + sizeof(ip6) + bpf_ntohs(ip6.payload_len);
+	if (ip6.payload_len == 0 && skb->gso_segs > 1)
+		end = skb->len;
+	if (end > skb->len)
+		return PARSE_MALFORMED;
+
+	p->family = 6;
+	addr6(&p->src, ip6.saddr.in6_u.u6_addr32);
+	addr6(&p->dst, ip6.daddr.in6_u.u6_addr32);
+	nh = ip6.nexthdr;
+	o = off + sizeof(ip6);
+
+	/* One more round than headers allowed: the last may only end the chain. */
+	for (int n = 0; n <= NACLEMU_MAX_EXT_HDRS; n++) {
+		switch (nh) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+			if (load(skb, o, end, ext, 2))
+				return PARSE_MALFORMED;
+			nh = ext[0];
+			o += (ext[1] + 1) * 8;
+			continue;
+		case IPPROTO_AH:
+			if (load(skb, o, end, ext, 2))
+				return PARSE_MALFORMED;
+			nh = ext[0];
+			o += (ext[1] + 2) * 4;
+			continue;
+		case IPPROTO_FRAGMENT:
+			if (load(skb, o, end, ext, 8))
+				return PARSE_MALFORMED;
+			nh = ext[0];
+			o += 8;
+			fo = (__u16)ext[2] << 8 | ext[3];
+			p->frag_id = (__u32)ext[4] << 24 | (__u32)ext[5] << 16 |
+				     (__u32)ext[6] << 8 | ext[7];
+			if (fo & 0xfff8) {
+				p->frag = FRAG_LATER;
+				p->protocol = nh;
+				return PARSE_OK;
+			}
+			/* Offset 0 without M is an atomic fragment: whole. */
+			if (fo & 1)
+				p->frag = FRAG_FIRST;
+			continue;
+		default:
+			p->protocol = nh;
+			if (o > end)
+				return PARSE_MALFORMED;
+			return parse_l4(skb, o, end, p);
+		}
+	}
+	/* Chain longer than the walk allows. */
+	return PARSE_MALFORMED;
+}
+
+static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
+{
+	__be16 proto;
+	__u32 off;
+	int ret;
+
+	ret = parse_l2(skb, &off, &proto);
+	if (ret != PARSE_OK)
+		return ret;
+	if (proto == bpf_htons(ETH_P_IP))
+		return parse_ipv4(skb, off, p);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return parse_ipv6(skb, off, p);
+	return PARSE_NOT_IP;
+}
+
+#endif /* NACLEMU_PARSE_BPF_H */

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * naclemu.h - what the BPF datapath (bpf/naclemu.bpf.c) and the tool share:
+ * the compiled rule set, the counter slots, the fragment memory and the
+ * pinned attach state.  Both sides compile this file, so it uses only
+ * fixed-width kernel types, explicit padding and _Static_assert on sizes.
+ *
+ * The compiled form (one struct naclemu_table per direction and address
+ * family) is a Linear Bit Vector Search, as in bpf-iptables: rule i of the
+ * table (rules sorted by ascending number) is bit i of a 64-bit word.  Each
+ * packet field maps to the word of the rules that field matches; the AND of
+ * the words holds the rules matching the whole packet and its lowest set bit
+ * is the first match.  Every lookup is a direct index or a binary search of
+ * fixed depth, so a packet costs the same with 1 rule or 39.
+ */
+#ifndef NACLEMU_SHARED_H
+#define NACLEMU_SHARED_H
+
+#include <linux/types.h>
+
+/* Rules one table can hold: one bit each in a __u64 (AWS allows 39). */
+#define NACLEMU_MAX_RULES 64
+
+/*
+ * Sorted boundary arrays are searched with NACLEMU_SEARCH_DEPTH halving
+ * steps, always all of them, over NACLEMU_SEARCH_SIZE entries.  With 64
+ * rules (2 boundaries each), 3 link-local services and NACLEMU_MAX_CIDRS
+ * --exempt and --subnet blocks each, at most 1 + 2 * (64 + 3 + 32) = 199
+ * boundaries exist, which fits.
+ */
+#define NACLEMU_SEARCH_DEPTH 8
+#define NACLEMU_SEARCH_SIZE (1 << NACLEMU_SEARCH_DEPTH)
+#define NACLEMU_MAX_CIDRS 16
+
+/* IPv6 extension headers walked before the packet is malformed. */
+#define NACLEMU_MAX_EXT_HDRS 8
+
+/* Entries of the fragment memory (LRU): datagrams in flight at once. */
+#define NACLEMU_FRAG_ENTRIES 4096
+
+enum naclemu_dir {
+	NACLEMU_INGRESS = 0, /* inbound rules */
+	NACLEMU_EGRESS = 1,  /* outbound rules */
+};
+
+enum naclemu_fam {
+	NACLEMU_V4 = 0,
+	NACLEMU_V6 = 1,
+};
+
+/*
+ * Counter slots: index into the per-CPU array naclemu_counters.  The fixed
+ * slots come first; rules get slots from NACLEMU_SLOT_FIRST_RULE on, chosen
+ * by the tool so that a rule that keeps its number and content keeps its
+ * slot (and so its counts) across `update`.
+ */
+enum naclemu_slot {
+	NACLEMU_SLOT_DEFAULT = 0,    /* + 2 * dir + fam: the implicit '*' deny */
+	NACLEMU_SLOT_EXEMPT = 4,     /* + dir: not filtered (SPEC 1) */
+	NACLEMU_SLOT_SUBNET = 6,     /* + dir: peer inside --subnet */
+	NACLEMU_SLOT_MALFORMED = 8,  /* + dir: truncated or malformed, dropped */
+	NACLEMU_SLOT_EVENTS_LOST = 10,
+	NACLEMU_SLOT_FIRST_RULE = 16,
+	NACLEMU_NSLOTS = 1024,
+};
+
+/* One counter slot of one CPU.  @bytes counts skb->len (from the MAC header). */
+struct naclemu_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* Bits of naclemu_table.addr_flags: why a peer address is not filtered. */
+#define NACLEMU_AF_LINKLOCAL 0x1 /* 169.254.169.{254,123,253}, fd00:ec2::{254,123,253} */
+#define NACLEMU_AF_EXEMPT 0x2    /* --exempt */
+#define NACLEMU_AF_SUBNET 0x4    /* --subnet */
+
+/*
+ * An address as a 128-bit number in host byte order, so that it compares
+ * with two integer comparisons.  IPv4 is hi = 0, lo = the address.
+ */
+struct naclemu_addr {
+	__u64 hi;
+	__u64 lo;
+};
+
+/*
+ * struct naclemu_rule_info - one rule as the tool compiled it.  The program
+ * does not read it; `status`, `stats` and `update` do (update keeps the slot
+ * of a rule whose info is unchanged).  Same units as struct nacl_rule.
+ */
+struct naclemu_rule_info {
+	__u16 number;
+	__u8 allow;
+	__u8 prefix_len;
+	__s16 protocol;
+	__u16 port_from;
+	__u16 port_to;
+	__s16 icmp_type;
+	__s16 icmp_code;
+	__u16 pad;
+	__u8 addr[16]; /* network byte order; IPv4 in addr[0..3] */
+};
+_Static_assert(sizeof(struct naclemu_rule_info) == 32, "rule info layout");
+
+/*
+ * struct naclemu_table - the rules of one direction and family, compiled.
+ * A bit i stands for the table's rule i (rules in ascending number).
+ *
+ * @proto_bits: by IP protocol number: rules whose protocol matches it.
+ * @keyless: rules that ignore the L4 key (protocol -1 or one without ports
+ *           or types, IPv4 rule with protocol 58, full range 0-65535): the
+ *           only ones a non-first fragment with unknown ports can match.
+ * @allow: rules whose action is allow.
+ * @key_bound: sorted starts of the elementary intervals of the L4 key
+ *             (destination port, or type << 8 | code for ICMP), key_bound[0]
+ *             = 0; unused entries are 0xffffffff (above any key).
+ * @key_bits: rules matching every key of interval j (keyless ones included).
+ * @addr_bound: sorted starts of the elementary intervals of the rule CIDRs,
+ *              the exempt and subnet CIDRs; addr_bound[0] = 0; unused entries
+ *              are all-ones and repeat the last interval's bits and flags.
+ * @addr_bits, @addr_flags: per interval, the rules whose CIDR holds it and
+ *              NACLEMU_AF_* bits.
+ * @slot: counter slot of each rule.
+ * @default_slot: counter slot of the default deny.
+ * @nrules: rules used; @info: what they are.
+ */
+struct naclemu_table {
+	__u64 proto_bits[256];
+	__u64 keyless;
+	__u64 allow;
+	__u32 key_bound[NACLEMU_SEARCH_SIZE];
+	__u64 key_bits[NACLEMU_SEARCH_SIZE];
+	struct naclemu_addr addr_bound[NACLEMU_SEARCH_SIZE];
+	__u64 addr_bits[NACLEMU_SEARCH_SIZE];
+	__u8 addr_flags[NACLEMU_SEARCH_SIZE];
+	__u32 slot[NACLEMU_MAX_RULES];
+	__u32 default_slot;
+	__u32 nrules;
+	struct naclemu_rule_info info[NACLEMU_MAX_RULES];
+};
+_Static_assert(sizeof(struct naclemu_table) % 8 == 0, "table padding");
+
+/*
+ * struct naclemu_rules - a whole compiled rule set: the one value of the
+ * inner map that the outer map naclemu_rules points to.  @generation counts
+ * updates (1 after attach).
+ */
+struct naclemu_rules {
+	struct naclemu_table t[2][2]; /* [enum naclemu_dir][enum naclemu_fam] */
+	__u64 generation;
+};
+
+/* Key of the fragment memory: one datagram seen in one direction. */
+struct naclemu_frag_key {
+	__u8 dir;
+	__u8 family; /* 4 or 6 */
+	__u8 protocol;
+	__u8 pad;
+	__u32 id; /* IPv4: the 16-bit id; IPv6: the fragment header's id */
+	struct naclemu_addr src;
+	struct naclemu_addr dst;
+};
+_Static_assert(sizeof(struct naclemu_frag_key) == 40, "frag key layout");
+
+/* What the first fragment got; later fragments get the same. */
+struct naclemu_frag_val {
+	__u32 slot;
+	__u32 allow;
+};
+
+/* A CIDR as the tool keeps it in the pinned state. */
+struct naclemu_cidr {
+	__u8 family; /* 4 or 6 */
+	__u8 prefix_len;
+	__u8 addr[16]; /* network byte order */
+};
+
+/*
+ * struct naclemu_meta - the attach state, the one value of the pinned map
+ * naclemu_meta.  Only the tool reads it (bpffs holds no plain files).
+ * @handle, @priority: our two TC filters (one on ingress, one on egress).
+ * @created_qdisc: attach created the clsact qdisc, so detach may remove it
+ *                 once no filter is left on it.
+ * @next_slot: where the round-robin search for a fresh counter slot resumes,
+ *             so a retired slot is not handed out again at once.
+ */
+struct naclemu_meta {
+	__u32 magic; /* NACLEMU_META_MAGIC */
+	__u32 ifindex;
+	__u32 handle;
+	__u32 priority;
+	__u8 created_qdisc;
+	__u8 nsubnet;
+	__u8 nexempt;
+	__u8 pad;
+	__u32 next_slot;
+	__u64 attach_time; /* CLOCK_REALTIME, seconds */
+	__u64 update_time;
+	char ifname[16];
+	char netns[64];
+	char acl_id[64];
+	char path[256];
+	struct naclemu_cidr subnet[NACLEMU_MAX_CIDRS];
+	struct naclemu_cidr exempt[NACLEMU_MAX_CIDRS];
+};
+
+#define NACLEMU_META_MAGIC 0x4e41434cu /* "NACL" */
+
+#endif /* NACLEMU_SHARED_H */

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: MIT
+/*
+ * compile.c - the rule compiler: model (nacl.h) -> Linear Bit Vector Search
+ * tables (naclemu.h).
+ *
+ * Each field of a packet selects a 64-bit word of rules: the protocol by
+ * direct index, the L4 key and the peer address by a binary search over the
+ * starts of "elementary intervals".  The boundaries of all rules' ranges cut
+ * the field's domain into intervals inside which every value is matched by
+ * the same rules, so one word per interval is exact.  The search arrays are
+ * padded to a fixed size, so the datapath always takes the same number of
+ * steps, whatever the number of rules.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile.h"
+
+typedef unsigned __int128 u128;
+
+/* A range of one field matched by a rule bit or an address flag. */
+struct span {
+	u128 lo, hi;
+	__u64 bit;
+	__u8 flag;
+};
+
+/* 64 rules, 3 link-local services, NACLEMU_MAX_CIDRS exempt and subnet. */
+#define MAX_SPANS (NACLEMU_MAX_RULES + 3 + 2 * NACLEMU_MAX_CIDRS)
+
+static const struct nacl_cidr linklocal[] = {
+	{ 4, 32, { 169, 254, 169, 254 } },
+	{ 4, 32, { 169, 254, 169, 123 } },
+	{ 4, 32, { 169, 254, 169, 253 } },
+	{ 6, 128, { 0xfd, 0x00, 0x0e, 0xc2, [14] = 0x02, [15] = 0x54 } },
+	{ 6, 128, { 0xfd, 0x00, 0x0e, 0xc2, [14] = 0x01, [15] = 0x23 } },
+	{ 6, 128, { 0xfd, 0x00, 0x0e, 0xc2, [14] = 0x02, [15] = 0x53 } },
+};
+
+static u128 cidr_first(const struct nacl_cidr *c)
+{
+	unsigned int n = c->family == 4 ? 4 : 16;
+	u128 v = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		v = v << 8 | c->addr[i];
+	return v;
+}
+
+static u128 cidr_last(const struct nacl_cidr *c)
+{
+	unsigned int host = (c->family == 4 ? 32 : 128) - c->prefix_len;
+	u128 mask = host >= 128 ? ~(u128)0 : ((u128)1 << host) - 1;
+
+	return cidr_first(c) | mask;
+}
+
+static int cmp_u128(const void *a, const void *b)
+{
+	u128 x = *(const u128 *)a, y = *(const u128 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Sort and deduplicate the interval starts of @spans over [0, @max]:
+ * 0 and every lo and hi + 1.  Returns how many are in @b.
+ */
+static size_t boundaries(const struct span *spans, size_t n, u128 max,
+			 u128 b[NACLEMU_SEARCH_SIZE])
+{
+	u128 tmp[1 + 2 * MAX_SPANS];
+	size_t m = 0, k = 0;
+
+	tmp[m++] = 0;
+	for (size_t i = 0; i < n; i++) {
+		tmp[m++] = spans[i].lo;
+		if (spans[i].hi < max)
+			tmp[m++] = spans[i].hi + 1;
+	}
+	qsort(tmp, m, sizeof(tmp[0]), cmp_u128);
+	for (size_t i = 0; i < m; i++)
+		if (k == 0 || tmp[i] != b[k - 1])
+			b[k++] = tmp[i];
+	return k;
+}
+
+static void span_bits(const struct span *spans, size_t n, u128 v, __u64 *bits,
+		      __u8 *flags)
+{
+	*bits = 0;
+	*flags = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v >= spans[i].lo && v <= spans[i].hi) {
+			*bits |= spans[i].bit;
+			*flags |= spans[i].flag;
+		}
+	}
+}
+
+static void fill_key(struct naclemu_table *t, const struct span *keys, size_t n)
+{
+	u128 b[NACLEMU_SEARCH_SIZE];
+	size_t nb = boundaries(keys, n, 0xffff, b);
+	__u8 unused;
+
+	for (size_t j = 0; j < NACLEMU_SEARCH_SIZE; j++) {
+		if (j < nb) {
+			t->key_bound[j] = (__u32)b[j];
+			span_bits(keys, n, b[j], &t->key_bits[j], &unused);
+			t->key_bits[j] |= t->keyless;
+		} else {
+			/* Above any key: the search never lands here. */
+			t->key_bound[j] = 0xffffffff;
+			t->key_bits[j] = 0;
+		}
+	}
+}
+
+static void fill_addr(struct naclemu_table *t, const struct span *addrs,
+		      size_t n, u128 max)
+{
+	u128 b[NACLEMU_SEARCH_SIZE];
+	size_t nb = boundaries(addrs, n, max, b);
+
+	for (size_t j = 0; j < NACLEMU_SEARCH_SIZE; j++) {
+		/*
+		 * Padding: all-ones, with the last interval's words, so the
+		 * all-ones IPv6 address (which lands there) is still right.
+		 */
+		u128 v = j < nb ? b[j] : ~(u128)0;
+
+		t->addr_bound[j].hi = (__u64)(v >> 64);
+		t->addr_bound[j].lo = (__u64)v;
+		if (j < nb)
+			span_bits(addrs, n, v, &t->addr_bits[j], &t->addr_flags[j]);
+		else
+			span_bits(addrs, n, b[nb - 1], &t->addr_bits[j],
+				  &t->addr_flags[j]);
+	}
+}
+
+static void add_cidrs(struct span *addrs, size_t *n, const struct nacl_cidr *c,
+		      size_t count, __u8 family, __u8 flag)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (c[i].family != family)
+			continue;
+		addrs[*n] = (struct span){ cidr_first(&c[i]), cidr_last(&c[i]), 0, flag };
+		(*n)++;
+	}
+}
+
+static int compile_table(const struct nacl_ruleset *rs,
+			 const struct compile_extra *x, enum nacl_dir dir,
+			 __u8 family, struct naclemu_table *t,
+			 char err[NACL_MSG_LEN])
+{
+	struct span keys[NACLEMU_MAX_RULES], addrs[MAX_SPANS];
+	size_t nkeys = 0, naddrs = 0, idx = 0;
+	__u8 fam = family == 4 ? NACLEMU_V4 : NACLEMU_V6;
+
+	t->default_slot = NACLEMU_SLOT_DEFAULT + 2 * dir + fam;
+	for (size_t r = 0; r < rs->count[dir]; r++) {
+		const struct nacl_rule *rule = &rs->rules[dir][r];
+		struct naclemu_rule_info *ri = &t->info[idx];
+		__u16 lo, hi;
+		__u64 bit;
+
+		if (rule->cidr.family != family)
+			continue;
+		if (idx >= NACLEMU_MAX_RULES) {
+			snprintf(err, NACL_MSG_LEN,
+				 "%s: more than %d IPv%u %s rules", rs->path,
+				 NACLEMU_MAX_RULES, family, nacl_dir_name(dir));
+			return -EINVAL;
+		}
+		bit = 1ULL << idx;
+
+		ri->number = rule->number;
+		ri->allow = rule->allow;
+		ri->prefix_len = rule->cidr.prefix_len;
+		ri->protocol = rule->protocol;
+		ri->port_from = rule->port_from;
+		ri->port_to = rule->port_to;
+		ri->icmp_type = rule->icmp_type;
+		ri->icmp_code = rule->icmp_code;
+		memcpy(ri->addr, rule->cidr.addr, sizeof(ri->addr));
+
+		if (rule->protocol == NACL_PROTO_ALL) {
+			for (int p = 0; p < 256; p++)
+				t->proto_bits[p] |= bit;
+		} else {
+			t->proto_bits[rule->protocol & 0xff] |= bit;
+		}
+		if (rule->allow)
+			t->allow |= bit;
+		if (nacl_rule_key_range(rule, &lo, &hi))
+			keys[nkeys++] = (struct span){ lo, hi, bit, 0 };
+		else
+			t->keyless |= bit;
+		addrs[naddrs++] = (struct span){ cidr_first(&rule->cidr),
+						 cidr_last(&rule->cidr), bit, 0 };
+		idx++;
+	}
+	t->nrules = (__u32)idx;
+
+	add_cidrs(addrs, &naddrs, linklocal, sizeof(linklocal) / sizeof(linklocal[0]),
+		  family, NACLEMU_AF_LINKLOCAL);
+	add_cidrs(addrs, &naddrs, x->exempt, x->nexempt, family, NACLEMU_AF_EXEMPT);
+	add_cidrs(addrs, &naddrs, x->subnet, x->nsubnet, family, NACLEMU_AF_SUBNET);
+
+	fill_key(t, keys, nkeys);
+	fill_addr(t, addrs, naddrs, family == 4 ? 0xffffffffu : ~(u128)0);
+	return 0;
+}
+
+int compile_rules(const struct nacl_ruleset *rs, const struct compile_extra *extra,
+		  struct naclemu_rules *out, char err[NACL_MSG_LEN])
+{
+	static const struct compile_extra none;
+	const struct compile_extra *x = extra ? extra : &none;
+	int ret;
+
+	if (x->nexempt > NACLEMU_MAX_CIDRS || x->nsubnet > NACLEMU_MAX_CIDRS) {
+		snprintf(err, NACL_MSG_LEN, "at most %d --exempt and %d --subnet CIDRs",
+			 NACLEMU_MAX_CIDRS, NACLEMU_MAX_CIDRS);
+		return -EINVAL;
+	}
+	memset(out, 0, sizeof(*out));
+	for (int dir = 0; dir < 2; dir++) {
+		for (int fam = 0; fam < 2; fam++) {
+			ret = compile_table(rs, x, (enum nacl_dir)dir,
+					    fam == NACLEMU_V4 ? 4 : 6,
+					    &out->t[dir][fam], err);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* Whether @slot is a rule slot of any table of @rs (NULL: none). */
+static bool slot_used(const struct naclemu_rules *rs, __u32 slot)
+{
+	if (!rs)
+		return false;
+	for (int d = 0; d < 2; d++)
+		for (int f = 0; f < 2; f++)
+			for (__u32 i = 0; i < rs->t[d][f].nrules && i < NACLEMU_MAX_RULES; i++)
+				if (rs->t[d][f].slot[i] == slot)
+					return true;
+	return false;
+}
+
+static __u32 old_slot(const struct naclemu_table *old, const struct naclemu_rule_info *ri)
+{
+	for (__u32 i = 0; i < old->nrules && i < NACLEMU_MAX_RULES; i++)
+		if (!memcmp(&old->info[i], ri, sizeof(*ri)) &&
+		    old->slot[i] >= NACLEMU_SLOT_FIRST_RULE && old->slot[i] < NACLEMU_NSLOTS)
+			return old->slot[i];
+	return 0;
+}
+
+int compile_assign_slots(struct naclemu_rules *rules,
+			 const struct naclemu_rules *old, __u32 *cursor,
+			 __u32 fresh[COMPILE_MAX_FRESH], size_t *nfresh)
+{
+	const __u32 nrule_slots = NACLEMU_NSLOTS - NACLEMU_SLOT_FIRST_RULE;
+
+	*nfresh = 0;
+	/* First the kept rules, so fresh ones cannot take their slots. */
+	for (int d = 0; d < 2; d++)
+		for (int f = 0; f < 2; f++) {
+			struct naclemu_table *t = &rules->t[d][f];
+
+			for (__u32 i = 0; i < t->nrules; i++)
+				t->slot[i] = old ? old_slot(&old->t[d][f], &t->info[i]) : 0;
+		}
+	for (int d = 0; d < 2; d++)
+		for (int f = 0; f < 2; f++) {
+			struct naclemu_table *t = &rules->t[d][f];
+
+			for (__u32 i = 0; i < t->nrules; i++) {
+				__u32 tries = 0, s;
+
+				if (t->slot[i])
+					continue;
+				do {
+					if (tries++ == nrule_slots)
+						return -ENOSPC;
+					s = NACLEMU_SLOT_FIRST_RULE + *cursor % nrule_slots;
+					*cursor = (*cursor + 1) % nrule_slots;
+				} while (slot_used(old, s) || slot_used(rules, s));
+				t->slot[i] = s;
+				fresh[(*nfresh)++] = s;
+			}
+		}
+	return 0;
+}
+
+void compile_cidr_to_shared(const struct nacl_cidr *in, struct naclemu_cidr *out)
+{
+	out->family = in->family;
+	out->prefix_len = in->prefix_len;
+	memcpy(out->addr, in->addr, sizeof(out->addr));
+}
+
+void compile_cidr_from_shared(const struct naclemu_cidr *in, struct nacl_cidr *out)
+{
+	out->family = in->family;
+	out->prefix_len = in->prefix_len;
+	memcpy(out->addr, in->addr, sizeof(out->addr));
+}
+
+void compile_rule_from_info(const struct naclemu_rule_info *ri, __u8 family,
+			    struct nacl_rule *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->number = ri->number;
+	out->allow = ri->allow;
+	out->protocol = ri->protocol;
+	out->port_from = ri->port_from;
+	out->port_to = ri->port_to;
+	out->icmp_type = ri->icmp_type;
+	out->icmp_code = ri->icmp_code;
+	out->cidr.family = family;
+	out->cidr.prefix_len = ri->prefix_len;
+	memcpy(out->cidr.addr, ri->addr, sizeof(out->cidr.addr));
+}
