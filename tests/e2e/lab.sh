@@ -20,7 +20,7 @@
 # lab_init sets a trap: on exit, Ctrl-C or TERM, lab_cleanup stops the
 # processes started with lab_bg/lab_serve, detaches what lab_attach
 # attached, deletes the namespaces (and so the veth pairs and bridges), and
-# removes pinned state left under /sys/fs/bpf/naclemu/PREFIX-*.
+# removes pinned state left under /sys/fs/bpf/naclemu/ for its namespaces.
 #
 # Run directly (bash tests/e2e/lab.sh), it tests itself: two subnets,
 # ping and TCP across the router, and nothing left behind.
@@ -66,22 +66,27 @@ lab_ns() { echo "$LAB-$1"; }
 lab_if() { echo "v-$1"; }
 lab_exec() { local h=$1; shift; ip netns exec "$LAB-$h" "$@"; }
 
-# lab_init PREFIX: start a lab whose namespaces are PREFIX-*.  Leftovers of
-# an earlier run with the same prefix (a killed test) are removed first.
+# lab_init PREFIX: start a lab whose namespaces are PREFIX-*.
 lab_init() {
 	LAB=$1
 	LAB_TMP=$(mktemp -d "/tmp/$LAB.XXXXXX")
 	trap lab_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
-	lab_remove_leftovers
-	lab_mkns router
+	lab_mkns router || return 1
 	ip netns exec "$LAB-router" sysctl -qw net.ipv4.ip_forward=1 \
 		net.ipv6.conf.all.forwarding=1
 }
 
+# lab_mkns HOST: the namespace PREFIX-HOST.  A leftover of the same name
+# (from a killed run) is removed first, with its pinned state.
 lab_mkns() {
 	local ns=$LAB-$1
+	if [ -e "/run/netns/$ns" ]; then
+		lab_log "removing $ns, left over from an earlier run"
+		[ -d "$LAB_PIN_ROOT/$ns" ] && rm -rf "$LAB_PIN_ROOT/$ns"
+		ip netns del "$ns"
+	fi
 	ip netns add "$ns" || return 1
 	LAB_NETNS+=("$ns")
 	ip -n "$ns" link set lo up
@@ -188,28 +193,12 @@ lab_conns() {
 # conns_count RESULT < conns output: how many lines have that result.
 conns_count() { awk -v r="$1" '$1 !~ /^#/ && $4 == r { n++ } END { print n + 0 }'; }
 
-lab_remove_leftovers() {
-	local ns
-	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$LAB-" || true); do
-		ip netns del "$ns" 2>/dev/null
-	done
-	lab_remove_pins
-}
-
-lab_remove_pins() {
-	local d
-	for d in "$LAB_PIN_ROOT/$LAB"-*; do
-		[ -e "$d" ] && rm -rf "$d"
-	done
-	return 0
-}
-
 # lab_leftovers: print what of this lab is still there (nothing when clean).
 lab_leftovers() {
-	local d
-	ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$LAB-" | sed 's/^/netns /'
-	for d in "$LAB_PIN_ROOT/$LAB"-*; do
-		[ -e "$d" ] && echo "pinned state $d"
+	local ns
+	for ns in "${LAB_NETNS[@]}"; do
+		[ -e "/run/netns/$ns" ] && echo "netns $ns"
+		[ -e "$LAB_PIN_ROOT/$ns" ] && echo "pinned state $LAB_PIN_ROOT/$ns"
 	done
 	return 0
 }
@@ -228,10 +217,11 @@ lab_cleanup() {
 	done
 	for ns in "${LAB_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
+		# State that a failed detach left (our own namespaces' only).
+		[ -e "$LAB_PIN_ROOT/$ns" ] && rm -rf "${LAB_PIN_ROOT:?}/$ns"
 	done
-	lab_remove_pins
 	[ -z "$LAB_TMP" ] || rm -rf "$LAB_TMP"
-	LAB_PIDS=() LAB_ATTACHED=() LAB_NETNS=()
+	LAB_PIDS=() LAB_ATTACHED=() LAB_TMP=
 	return $rc
 }
 
