@@ -42,5 +42,10 @@ int nacl_usage_error(const char *cmd, const char *fmt, ...)
 int cmd_check(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_flow(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_update(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 #endif /* NACLEMU_COMMANDS_H */

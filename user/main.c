@@ -17,6 +17,11 @@ static const struct command commands[] = {
 	{ "check", cmd_check, "validate rules, show them normalised, warn" },
 	{ "explain", cmd_explain, "judge one packet offline, name the rule" },
 	{ "flow", cmd_flow, "judge a connection both ways over the ephemeral range" },
+	{ "attach", cmd_attach, "load the NACL and attach it to an interface" },
+	{ "update", cmd_update, "replace an attached interface's rules atomically" },
+	{ "detach", cmd_detach, "remove what attach created, and nothing else" },
+	{ "status", cmd_status, "list attached interfaces and their totals" },
+	{ "stats", cmd_stats, "packets and bytes per rule of an attached interface" },
 };
 
 static void usage(FILE *f)

@@ -310,10 +310,12 @@ out:
 	return ret;
 }
 
-int tc_filters_detach(int ifindex, bool created_qdisc, bool *removed_qdisc)
+int tc_filters_detach(int ifindex, __u32 prog_in_id, __u32 prog_out_id,
+		      bool created_qdisc, bool *removed_qdisc)
 {
 	struct bpf_tc_hook in, out, both;
 	struct bpf_tc_opts o;
+	__u32 id_in, id_out;
 	int ret, nin = 0, nout = 0;
 
 	*removed_qdisc = false;
@@ -321,21 +323,28 @@ int tc_filters_detach(int ifindex, bool created_qdisc, bool *removed_qdisc)
 	hook_init(&out, ifindex, BPF_TC_EGRESS);
 	hook_init(&both, ifindex, BPF_TC_INGRESS | BPF_TC_EGRESS);
 
-	opts_init(&o, 0);
-	ret = bpf_tc_detach(&in, &o);
-	if (ret && ret != -ENOENT && ret != -EINVAL)
+	ret = tc_filters_query(ifindex, &id_in, &id_out);
+	if (ret)
 		return ret;
-	opts_init(&o, 0);
-	ret = bpf_tc_detach(&out, &o);
-	if (ret && ret != -ENOENT && ret != -EINVAL)
-		return ret;
+	if (id_in && id_in == prog_in_id) {
+		opts_init(&o, 0);
+		ret = bpf_tc_detach(&in, &o);
+		if (ret && ret != -ENOENT)
+			return ret;
+	}
+	if (id_out && id_out == prog_out_id) {
+		opts_init(&o, 0);
+		ret = bpf_tc_detach(&out, &o);
+		if (ret && ret != -ENOENT)
+			return ret;
+	}
 	if (!created_qdisc)
 		return 0;
 	ret = count_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS), &nin);
 	if (!ret)
 		ret = count_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS), &nout);
-	/* The qdisc may already be gone with the whole device: fine. */
-	if (ret == -EINVAL || ret == -ENOENT || ret == -ENODEV)
+	/* No clsact qdisc any more (someone removed it): nothing to do. */
+	if (ret == -EINVAL || ret == -ENOENT)
 		return 0;
 	if (ret)
 		return ret;

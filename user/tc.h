@@ -82,12 +82,15 @@ int tc_filters_attach(int ifindex, int prog_in_fd, int prog_out_fd,
 		      bool *created_qdisc);
 
 /*
- * tc_filters_detach() - remove our two filters (by handle and priority);
- * then the clsact qdisc if @created_qdisc and no filter at all is left on
- * it.  A missing filter is not an error.  *@removed_qdisc tells whether the
- * qdisc went.
+ * tc_filters_detach() - remove our filter from each hook where it still
+ * runs our program (@prog_in_id / @prog_out_id: a filter with our handle
+ * and priority running anything else is not ours and stays); then the
+ * clsact qdisc if @created_qdisc and no filter at all is left on it.  A
+ * missing filter is not an error.  *@removed_qdisc tells whether the qdisc
+ * went.
  */
-int tc_filters_detach(int ifindex, bool created_qdisc, bool *removed_qdisc);
+int tc_filters_detach(int ifindex, __u32 prog_in_id, __u32 prog_out_id,
+		      bool created_qdisc, bool *removed_qdisc);
 
 /*
  * tc_filters_query() - the program ids of our filters on @ifindex, 0 where
