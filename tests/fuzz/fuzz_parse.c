@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fuzz_parse.c - libFuzzer target for both rule-file parsers.
+ *
+ * Every input goes to the text parser and to the JSON parser (with no
+ * selection, and with --acl / --subnet-id), since a file's suffix, not its
+ * content, picks the parser.  Beyond the sanitizers' checks, each result
+ * must keep the model's invariants: a one-line error on failure; on
+ * success, rules within range and sorted, counts within the quota.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nacl.h"
+
+/* Too large for the stack of a fuzzer thread: one static copy. */
+static struct nacl_ruleset rs;
+
+static void check_invariants(int ret, const char *err)
+{
+	if (ret) {
+		if (!memchr(err, '\0', NACL_MSG_LEN) || !err[0] ||
+		    strchr(err, '\n'))
+			abort();
+		return;
+	}
+	for (int d = 0; d < NACL_NDIRS; d++) {
+		size_t fam[2] = { 0, 0 };
+
+		if (rs.count[d] > NACL_MAX_RULES)
+			abort();
+		for (size_t i = 0; i < rs.count[d]; i++) {
+			const struct nacl_rule *r = &rs.rules[d][i];
+
+			if (r->number < NACL_RULE_MIN ||
+			    r->number > NACL_RULE_MAX)
+				abort();
+			if (i && r->number <= rs.rules[d][i - 1].number)
+				abort();
+			if (r->cidr.family != 4 && r->cidr.family != 6)
+				abort();
+			if (r->protocol < -1 || r->protocol > 255 ||
+			    r->port_from > r->port_to ||
+			    r->icmp_type < -1 || r->icmp_type > 255 ||
+			    r->icmp_code < -1 || r->icmp_code > 255)
+				abort();
+			if (!memchr(r->text, '\0', sizeof(r->text)))
+				abort();
+			if (++fam[r->cidr.family == 6] > NACL_QUOTA_MAX)
+				abort();
+		}
+	}
+	if (rs.nwarnings > NACL_MAX_WARNINGS)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct nacl_select sels[] = {
+		{ NULL, NULL },
+		{ "acl-1", NULL },
+		{ NULL, "subnet-1" },
+	};
+	char err[NACL_MSG_LEN];
+	int ret;
+
+	/* Poison err: a parser must write a message whenever it fails. */
+	memset(err, 'x', sizeof(err));
+	ret = nacl_parse_text("fuzz.nacl", (const char *)data, size, &rs, err);
+	check_invariants(ret, err);
+	for (size_t i = 0; i < sizeof(sels) / sizeof(sels[0]); i++) {
+		memset(err, 'x', sizeof(err));
+		ret = nacl_parse_json("fuzz.json", (const char *)data, size,
+				      &sels[i], &rs, err);
+		check_invariants(ret, err);
+		/* Only a document that parses is worth another selection. */
+		if (ret && strstr(err, ": invalid JSON: "))
+			break;
+	}
+	return 0;
+}
