@@ -15,6 +15,7 @@
 #include "analyze.h"
 #include "commands.h"
 #include "nacl.h"
+#include "parse.h"
 
 /* Parse the rule file or print its one-line error; NULL on failure. */
 static struct nacl_ruleset *load_rules(const char *path,
@@ -113,26 +114,13 @@ static int parse_endpoint(const char *s, uint8_t *family, uint8_t addr[16],
 	return 0;
 }
 
+/* A packet's protocol: a name or number as in rule files, but not "all". */
 static int parse_protocol(const char *s, int *proto)
 {
-	static const struct {
-		const char *name;
-		int proto;
-	} names[] = {
-		{ "tcp", NACL_PROTO_TCP },   { "udp", NACL_PROTO_UDP },
-		{ "icmp", NACL_PROTO_ICMP }, { "icmpv6", NACL_PROTO_ICMPV6 },
-	};
-	uint32_t n;
+	char msg[NACL_MSG_LEN];
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcasecmp(s, names[i].name)) {
-			*proto = names[i].proto;
-			return 0;
-		}
-	}
-	if (nacl_parse_u32(s, 255, &n))
+	if (nacl_check_proto(s, proto, msg) || *proto == NACL_PROTO_ALL)
 		return -EINVAL;
-	*proto = (int)n;
 	return 0;
 }
 
