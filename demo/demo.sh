@@ -10,9 +10,9 @@
 # 32768-60999.  The demo predicts the share of failing connections with
 # `naclemu flow`, opens 200 real connections and counts, shows the drops,
 # applies the article's fix and opens 200 more, then removes everything
-# (also on Ctrl-C).  About 15 seconds.
+# (also on Ctrl-C).  A few seconds.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export NACLEMU=${NACLEMU:-$PWD/build/naclemu}
 N=$NACLEMU
 RULES=examples/docker-ephemeral.nacl
@@ -84,6 +84,7 @@ sed -n '/^inbound/,$p' "$RULES"
 echo
 show "$N" attach -n naclemu-server -i v-server "$RULES" --subnet 198.51.100.0/24 ||
 	die "attach failed"
+LAB_ATTACHED+=(server) # detached by lab_cleanup if interrupted
 
 section "1. prediction"
 show "$N" flow "$RULES" --client "$CLIENT" --server "$SERVER:$PORT" >"$LAB_TMP/flow"

@@ -71,8 +71,8 @@ lab_init() {
 	LAB=$1
 	LAB_TMP=$(mktemp -d "/tmp/$LAB.XXXXXX")
 	trap lab_cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
+	trap 'echo "lab: interrupted, removing the lab" >&2; exit 130' INT
+	trap 'echo "lab: terminated, removing the lab" >&2; exit 143' TERM
 	lab_mkns router || return 1
 	ip netns exec "$LAB-router" sysctl -qw net.ipv4.ip_forward=1 \
 		net.ipv6.conf.all.forwarding=1
@@ -84,7 +84,7 @@ lab_mkns() {
 	local ns=$LAB-$1
 	if [ -e "/run/netns/$ns" ]; then
 		lab_log "removing $ns, left over from an earlier run"
-		[ -d "$LAB_PIN_ROOT/$ns" ] && rm -rf "$LAB_PIN_ROOT/$ns"
+		[ -d "$LAB_PIN_ROOT/$ns" ] && rm -rf "${LAB_PIN_ROOT:?}/$ns"
 		ip netns del "$ns"
 	fi
 	ip netns add "$ns" || return 1
@@ -182,6 +182,49 @@ lab_naclemu() {
 	shift 2
 	"$NACLEMU" "$cmd" -n "$LAB-$host" -i "v-$host" "$@"
 }
+
+# lab_stats HOST: read `naclemu stats --json` of HOST's interface into
+# $STATS; then counter DIR WHAT prints a packet count of it: DIR is inbound
+# or outbound, WHAT a rule number (32767/32768 for the default deny),
+# exempt, subnet or malformed.
+lab_stats() { STATS=$(lab_naclemu stats "$1" --json); }
+counter() {
+	jq -r --arg d "$1" --arg w "$2" '
+		if ($w | test("^[0-9]+$")) then
+			[.[$d].rules[] | select(.rule == ($w | tonumber)) | .packets] | add // 0
+		else .[$d][$w].packets end' <<<"$STATS"
+}
+
+# lab_events_start HOST: `naclemu events --json` on HOST's interface in the
+# background (when the build has it; otherwise LAB_EVENTS is empty);
+# lab_events_stop HOST stops it (SIGINT) and leaves the events, one JSON
+# object a line, in $LAB_TMP/events-HOST.
+declare -A LAB_EVENTS_PID
+LAB_EVENTS= # set when events are being recorded (read by the scripts)
+export LAB_EVENTS
+lab_events_start() {
+	local host=$1 i
+	lab_has_cmd events || return 0
+	LAB_EVENTS=1
+	: >"$LAB_TMP/events-$host"
+	"$NACLEMU" events -n "$LAB-$host" -i "v-$host" --json --timeout 120 \
+		>"$LAB_TMP/events-$host" 2>"$LAB_TMP/events-$host.err" &
+	LAB_EVENTS_PID[$host]=$!
+	LAB_PIDS+=("$!")
+	# Bounded wait until the reader is attached (it says nothing when it
+	# is ready, so give it a moment).
+	for ((i = 0; i < 4; i++)); do sleep 0.05; done
+}
+lab_events_stop() {
+	local host=$1 pid=${LAB_EVENTS_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	sleep 0.2 # let the last events of the traffic arrive
+	kill -INT "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	LAB_EVENTS_PID[$host]=
+}
+# events HOST JQ-FILTER: apply a jq filter to the JSON lines of HOST.
+events() { grep '^{' "$LAB_TMP/events-$1" | jq -r "$2"; }
 
 # lab_conns HOST tcp|udp ARGS...: conns.py client in HOST; its lines on stdout.
 lab_conns() {
