@@ -82,7 +82,7 @@ if want fuzz && [ -x "$OUT/fuzz_parse" ] && [ "$FUZZ_SECONDS" != 0 ]; then
 	if "$OUT/fuzz_parse" -max_total_time="$FUZZ_SECONDS" -max_len=4096 \
 		"$OUT/fuzz-corpus" >"$log" 2>&1; then
 		passed=$((passed + 1))
-		echo "ok    fuzz_parse ($(grep -o '#[0-9]* *DONE' "$log" | tr -d '#' | awk '{print $1}') runs in ${FUZZ_SECONDS}s)"
+		echo "ok    fuzz_parse ($(grep -o 'Done [0-9]* runs' "$log" | awk '{print $2}') runs in ${FUZZ_SECONDS}s)"
 	else
 		failed=$((failed + 1)); failures+=(fuzz_parse)
 		echo "FAIL  fuzz_parse"; show_log "$log"
