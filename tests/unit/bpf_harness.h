@@ -37,7 +37,7 @@ struct harness {
 	struct naclemu_rules *rules; /* what is installed */
 };
 
-static int harness_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+static inline int harness_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_WARN && getenv("NACLEMU_TEST_VERBOSE"))
 		return vfprintf(stderr, fmt, ap);
@@ -45,7 +45,7 @@ static int harness_quiet(enum libbpf_print_level level, const char *fmt, va_list
 }
 
 /* Returns NULL (with a reason in @why) when BPF cannot be used here. */
-static struct harness *harness_open(char *why, size_t whylen)
+static inline struct harness *harness_open(char *why, size_t whylen)
 {
 	struct harness *h;
 
@@ -76,7 +76,7 @@ static struct harness *harness_open(char *why, size_t whylen)
 	return h;
 }
 
-static void harness_close(struct harness *h)
+static inline void harness_close(struct harness *h)
 {
 	if (!h)
 		return;
@@ -87,7 +87,7 @@ static void harness_close(struct harness *h)
 }
 
 /* Compile @rs with @x and make it live; also forgets remembered fragments. */
-static int harness_set_rules(struct harness *h, const struct nacl_ruleset *rs,
+static inline int harness_set_rules(struct harness *h, const struct nacl_ruleset *rs,
 			     const struct compile_extra *x, char err[NACL_MSG_LEN])
 {
 	struct naclemu_frag_key k, next;
@@ -109,7 +109,7 @@ static int harness_set_rules(struct harness *h, const struct nacl_ruleset *rs,
 }
 
 /* Packets counted in @slot, all CPUs. */
-static __u64 harness_packets(struct harness *h, __u32 slot)
+static inline __u64 harness_packets(struct harness *h, __u32 slot)
 {
 	struct naclemu_counter c = {};
 
@@ -123,7 +123,7 @@ static __u64 harness_packets(struct harness *h, __u32 slot)
  * return (TC_ACT_UNSPEC = pass to the next filter, TC_ACT_SHOT = drop).
  * @gso_segs > 1 marks the skb as a GSO packet.
  */
-static int harness_run(struct harness *h, int dir, const void *frame, size_t len,
+static inline int harness_run(struct harness *h, int dir, const void *frame, size_t len,
 		       __u32 gso_segs, int *retval)
 {
 	struct __sk_buff ctx = { .gso_segs = gso_segs };
@@ -141,7 +141,7 @@ static int harness_run(struct harness *h, int dir, const void *frame, size_t len
 }
 
 /* The counter slot of rule @number in the live table, or of '*' (32767/8). */
-static __u32 harness_rule_slot(const struct harness *h, int dir, int family,
+static inline __u32 harness_rule_slot(const struct harness *h, int dir, int family,
 			       unsigned int number)
 {
 	const struct naclemu_table *t = &h->rules->t[dir][family == 6];
@@ -183,13 +183,13 @@ struct frame_spec {
 	int payload;           /* payload bytes after the L4 header */
 };
 
-static void put16(uint8_t *p, unsigned int v)
+static inline void put16(uint8_t *p, unsigned int v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
 }
 
-static size_t frame_l4(const struct frame_spec *s, int family, uint8_t *p)
+static inline size_t frame_l4(const struct frame_spec *s, int family, uint8_t *p)
 {
 	size_t n = 0;
 
@@ -225,7 +225,7 @@ static size_t frame_l4(const struct frame_spec *s, int family, uint8_t *p)
 }
 
 /* Build the frame into @buf (2048 bytes); returns its length. */
-static size_t frame_build(const struct frame_spec *s, uint8_t buf[2048])
+static inline size_t frame_build(const struct frame_spec *s, uint8_t buf[2048])
 {
 	int family = s->src && strchr(s->src, ':') ? 6 : 4;
 	size_t off = 12, l3, n;
