@@ -25,6 +25,8 @@ endif
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
+# Keep the intermediate BPF objects and skeletons: user code depends on them.
+.SECONDARY:
 .SUFFIXES:
 
 # ---- dependencies ----------------------------------------------------------
