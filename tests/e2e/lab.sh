@@ -33,6 +33,10 @@ if [ -z "${PYTHON:-}" ]; then
 	if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 fi
 LAB_PIN_ROOT=/sys/fs/bpf/naclemu
+# Connect timeout of the scenarios' clients (seconds): ample on a loaded
+# machine, and shorter than TCP's first SYN retransmission (1 s), so a
+# failed connection sends one SYN and gets at most one SYN-ACK.
+export LAB_TIMEOUT=0.7
 
 LAB=
 LAB_TMP=

@@ -32,7 +32,7 @@ lab_events_start server
 
 # TCP from chosen ports around the boundary, then 60 from random ports of
 # the client's range: ok exactly when the port is 49152 or above.
-tcp=(--dst 198.51.100.20:10001 --src 192.0.2.10 --timeout 0.4)
+tcp=(--dst 198.51.100.20:10001 --src 192.0.2.10 --timeout "$LAB_TIMEOUT")
 fixed=$(lab_conns client tcp "${tcp[@]}" --ports 32768,40000,49151,49152,55000,60999)
 random=$(lab_conns client tcp "${tcp[@]}" --count 60 --parallel 10)
 all=$(printf '%s\n%s\n' "$fixed" "$random")
@@ -47,7 +47,7 @@ expect_eq "$((timeouts + oks))" 66 "connections that were ok or timed out (no re
 echo "tcp: $timeouts timed out, $oks ok"
 
 # UDP and ping: no inbound rule allows them, the request is dropped.
-out=$(lab_conns client udp --dst 198.51.100.20:10001 --timeout 0.4)
+out=$(lab_conns client udp --dst 198.51.100.20:10001 --timeout "$LAB_TIMEOUT")
 expect_eq "$(conns_count timeout <<<"$out")" 1 "UDP datagram to 10001"
 expect_exit 1 lab_exec client ping -c 1 -W 1 198.51.100.20
 

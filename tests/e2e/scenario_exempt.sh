@@ -29,9 +29,9 @@ printf '# deny everything, both ways\ninbound\noutbound\n' >"$denyall"
 expect_exit 0 lab_attach server "$denyall" --exempt 192.0.2.10/32 --subnet 198.51.100.0/24
 lab_events_start server
 
-tcp=(--dst 198.51.100.20:10001 --timeout 0.5)
-udp=(--dst 198.51.100.20:5353 --timeout 0.5)
-dhcp=(--dst 198.51.100.20:67 --ports 68 --timeout 0.5)
+tcp=(--dst 198.51.100.20:10001 --timeout "$LAB_TIMEOUT")
+udp=(--dst 198.51.100.20:5353 --timeout "$LAB_TIMEOUT")
+dhcp=(--dst 198.51.100.20:67 --ports 68 --timeout "$LAB_TIMEOUT")
 for host in client peer; do
 	out=$(lab_conns $host tcp "${tcp[@]}" --count 5 --parallel 5)
 	expect_eq "$(conns_count ok <<<"$out")" 5 "TCP from $host"

@@ -52,7 +52,7 @@ done
 expect_eq "$(counter inbound 32767)$(counter outbound 32767)" 00 "lb-private default deny"
 
 # Straight to the web server: only the LB's subnet may reach port 80.
-out=$(lab_conns client tcp --dst 198.51.100.10:80 --count 3 --timeout 0.5)
+out=$(lab_conns client tcp --dst 198.51.100.10:80 --count 3 --timeout "$LAB_TIMEOUT")
 expect_eq "$(conns_count timeout <<<"$out")" 3 "client -> web directly"
 lab_stats web
 expect_eq "$(counter inbound 32767)" 3 "lb-private inbound default deny (the client's SYNs)"

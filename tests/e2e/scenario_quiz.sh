@@ -26,14 +26,14 @@ lab_serve server tcp 192.0.2.10:443,22,80
 
 N=3
 for port in 443 22 80; do
-	out=$(lab_conns client tcp --dst 192.0.2.10:$port --count $N --parallel $N --timeout 0.5)
+	out=$(lab_conns client tcp --dst 192.0.2.10:$port --count $N --parallel $N --timeout "$LAB_TIMEOUT")
 	expect_eq "$(conns_count ok <<<"$out")" $N "port $port without the NACL"
 done
 
 expect_exit 0 lab_attach server examples/quiz.nacl
 lab_events_start server
 for port in 443 22 80; do
-	out=$(lab_conns client tcp --dst 192.0.2.10:$port --count $N --parallel $N --timeout 0.5)
+	out=$(lab_conns client tcp --dst 192.0.2.10:$port --count $N --parallel $N --timeout "$LAB_TIMEOUT")
 	expect_eq "$(conns_count timeout <<<"$out")" $N "port $port with the NACL: timed out"
 done
 lab_events_stop server

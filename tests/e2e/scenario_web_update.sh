@@ -30,7 +30,7 @@ expect_exit 0 lab_attach server examples/web-server-no-ephemeral.nacl
 lab_events_start server
 
 # Requests arrive, responses do not leave.
-tcp=(--dst 198.51.100.10:80 --src 203.0.113.7 --timeout 0.5)
+tcp=(--dst 198.51.100.10:80 --src 203.0.113.7 --timeout "$LAB_TIMEOUT")
 out=$(lab_conns client tcp "${tcp[@]}" --count 10 --parallel 5)
 expect_eq "$(conns_count timeout <<<"$out")" 10 "connections timed out before the update"
 lab_stats server
