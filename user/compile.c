@@ -30,14 +30,6 @@ struct span {
 /* 64 rules, 3 link-local services, NACLEMU_MAX_CIDRS exempt and subnet. */
 #define MAX_SPANS (NACLEMU_MAX_RULES + 3 + 2 * NACLEMU_MAX_CIDRS)
 
-static const struct nacl_cidr linklocal[] = {
-	{ 4, 32, { 169, 254, 169, 254 } },
-	{ 4, 32, { 169, 254, 169, 123 } },
-	{ 4, 32, { 169, 254, 169, 253 } },
-	{ 6, 128, { 0xfd, 0x00, 0x0e, 0xc2, [14] = 0x02, [15] = 0x54 } },
-	{ 6, 128, { 0xfd, 0x00, 0x0e, 0xc2, [14] = 0x01, [15] = 0x23 } },
-	{ 6, 128, { 0xfd, 0x00, 0x0e, 0xc2, [14] = 0x02, [15] = 0x53 } },
-};
 
 static u128 cidr_first(const struct nacl_cidr *c)
 {
@@ -207,7 +199,7 @@ static int compile_table(const struct nacl_ruleset *rs,
 	}
 	t->nrules = (__u32)idx;
 
-	add_cidrs(addrs, &naddrs, linklocal, sizeof(linklocal) / sizeof(linklocal[0]),
+	add_cidrs(addrs, &naddrs, nacl_linklocal, NACL_NLINKLOCAL,
 		  family, NACLEMU_AF_LINKLOCAL);
 	add_cidrs(addrs, &naddrs, x->exempt, x->nexempt, family, NACLEMU_AF_EXEMPT);
 	add_cidrs(addrs, &naddrs, x->subnet, x->nsubnet, family, NACLEMU_AF_SUBNET);

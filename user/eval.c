@@ -125,7 +125,7 @@ static bool in_any(const struct nacl_cidr *list, size_t n, uint8_t family,
  * The link-local services AWS answers without the NACL: instance metadata,
  * Amazon Time Sync and the Route 53 Resolver ("Amazon DNS server").
  */
-static const struct nacl_cidr linklocal[] = {
+const struct nacl_cidr nacl_linklocal[NACL_NLINKLOCAL] = {
 	{ 4, 32, { 169, 254, 169, 254 } },
 	{ 4, 32, { 169, 254, 169, 123 } },
 	{ 4, 32, { 169, 254, 169, 253 } },
@@ -150,7 +150,7 @@ enum nacl_exempt_reason nacl_exempt(const struct nacl_packet *p,
 	    ((p->family == 4 && (p->dst_port == 67 || p->dst_port == 68)) ||
 	     (p->family == 6 && (p->dst_port == 546 || p->dst_port == 547))))
 		return NACL_EXEMPT_DHCP;
-	if (in_any(linklocal, sizeof(linklocal) / sizeof(linklocal[0]),
+	if (in_any(nacl_linklocal, NACL_NLINKLOCAL,
 		   p->family, peer))
 		return NACL_EXEMPT_LINKLOCAL;
 	if (in_any(exempt, nexempt, p->family, peer))

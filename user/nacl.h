@@ -249,6 +249,14 @@ enum nacl_exempt_reason {
 };
 
 /*
+ * The AWS link-local services the NACL does not filter: instance metadata
+ * (169.254.169.254, fd00:ec2::254), Amazon Time Sync (.123, ::123) and the
+ * Route 53 Resolver (.253, ::253).  Source: VPC User Guide, network ACLs.
+ */
+#define NACL_NLINKLOCAL 6
+extern const struct nacl_cidr nacl_linklocal[NACL_NLINKLOCAL];
+
+/*
  * nacl_exempt() - whether @p is passed without judging.
  * The peer address (source on ingress, destination on egress) is the one
  * compared with the link-local services, @exempt and @subnet.
