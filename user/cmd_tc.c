@@ -105,8 +105,8 @@ static int target_ifindex(const struct target *t, int *ifindex, bool quiet)
 	tc_netns_leave(saved);
 	if (ret && !quiet) {
 		if (ret == -ENODEV)
-			pr_err("interface %s does not exist in network namespace %s (see 'ip %s%s link')",
-			       t->ifname, ns_label(t->netns), *t->netns ? "-n " : "", t->netns);
+			pr_err("interface %s does not exist in network namespace %s (see 'ip%s%s link')",
+			       t->ifname, ns_label(t->netns), *t->netns ? " -n " : "", t->netns);
 		else if (ret == -EPROTONOSUPPORT)
 			pr_err("interface %s is not an Ethernet device: naclemu parses Ethernet frames only",
 			       t->ifname);
@@ -1044,11 +1044,11 @@ static void status_one(const struct target *t, struct attached *st, void *arg)
 		return;
 	}
 	if (!ctx->header) {
-		printf("%-15s %-10s %-15s %3s %3s %10s %10s\n", "INTERFACE", "NETNS",
+		printf("%-15s %-16s %-15s %3s %3s %10s %10s\n", "INTERFACE", "NETNS",
 		       "STATE", "IN", "OUT", "ALLOWED", "DENIED");
 		ctx->header = true;
 	}
-	printf("%-15s %-10s %-15s %3zu %3zu %10llu %10llu\n", t->ifname, ns_label(t->netns),
+	printf("%-15s %-16s %-15s %3zu %3zu %10llu %10llu\n", t->ifname, ns_label(t->netns),
 	       state, rules_in(st->rules, 0), rules_in(st->rules, 1),
 	       (unsigned long long)tot.allowed.packets, (unsigned long long)tot.denied.packets);
 	printf("  rules %s%s%s, generation %llu\n", st->meta.path,
