@@ -31,7 +31,6 @@ die() { echo "naclemu demo: $*" >&2; exit 1; }
 for cmd in flow attach stats detach; do
 	lab_has_cmd "$cmd" || die "this build of naclemu has no '$cmd' command yet"
 done
-LAB_QUIET=1
 
 # show CMD...: print the command as a user would type it, then run it.
 show() {
@@ -126,8 +125,20 @@ else
 	echo "(this build of naclemu has no 'events' command yet: the counters tell the story)"
 fi
 show "$N" stats -n naclemu-server -i v-server
+json=$("$N" stats -n naclemu-server -i v-server --json 2>/dev/null)
+drops=$(jq '[.outbound.rules[] | select(.rule == 32767) | .packets] | add' <<<"$json" 2>/dev/null)
+v6=$(jq '[.inbound.rules[], .outbound.rules[] | select(.rule == 32768) | .packets] | add' <<<"$json" 2>/dev/null)
 echo "The SYNs reached service1 (inbound rule 100); the SYN-ACKs to the ports"
-echo "below 49152 matched no outbound rule and were dropped by the default rule *."
+echo "below 49152 matched no outbound rule: the default rule * (32767) dropped"
+if [ "${drops:-x}" = "$timeout" ]; then
+	echo "$drops of them, one for each timed-out connection."
+else
+	echo "${drops:-?} of them, for $timeout timed-out connections."
+fi
+if [ "${v6:-0}" -gt 0 ] 2>/dev/null; then
+	echo "The $v6 IPv6 packets denied by 32768 are the kernel's own multicast listener"
+	echo "reports (MLD): the lab has no IPv6 rule."
+fi
 
 section "4. the fix: the client's ephemeral range inside the NACL's"
 show ip netns exec naclemu-client sysctl -w net.ipv4.ip_local_port_range="49152 65535"
