@@ -192,6 +192,8 @@ lab_naclemu() {
 # or outbound, WHAT a rule number (32767/32768 for the default deny),
 # exempt, subnet or malformed.
 lab_stats() { STATS=$(lab_naclemu stats "$1" --json); }
+# lab_show HOST: the stats table, for the log.
+lab_show() { echo "\$ naclemu stats -n $LAB-$1 -i v-$1"; lab_naclemu stats "$1"; }
 counter() {
 	jq -r --arg d "$1" --arg w "$2" '
 		if ($w | test("^[0-9]+$")) then

@@ -52,6 +52,7 @@ expect_eq "$(conns_count timeout <<<"$out")" 1 "UDP datagram to 10001"
 expect_exit 1 lab_exec client ping -c 1 -W 1 198.51.100.20
 
 lab_events_stop server
+lab_show server
 lab_stats server
 expect_eq "$(counter outbound 32767)" "$timeouts" "outbound default deny (one SYN-ACK a timeout)"
 expect_eq "$(counter inbound 32767)" 2 "inbound default deny (the UDP datagram and the ping)"

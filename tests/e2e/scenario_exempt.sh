@@ -48,6 +48,7 @@ out=$(lab_conns other udp "${dhcp[@]}")
 expect_eq "$(conns_count ok <<<"$out")" 1 "DHCP (UDP 68 -> 67) from the other client"
 lab_events_stop server
 
+lab_show server
 lab_stats server
 # The other client's TCP SYNs (3), UDP datagrams (2) and echo request (1):
 # nothing else of IPv4 is denied.

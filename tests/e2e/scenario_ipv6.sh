@@ -58,6 +58,7 @@ expect_exit 0 lab_exec client ping -6 -c 2 -i 0.2 -W 1 2001:db8:10::10
 expect_exit 1 lab_exec server ping -6 -c 1 -W 1 2001:db8:7::7
 lab_events_stop server
 
+lab_show server
 lab_stats server
 expect_eq "$(counter inbound 140)" 2 "inbound rule 140 (echo requests)"
 expect_eq "$(counter outbound 140)" 2 "outbound rule 140 (echo replies)"

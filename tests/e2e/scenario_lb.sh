@@ -73,6 +73,8 @@ expect_eq "$(conns_count ok <<<"$out")" 5 "client -> LB -> web with public inbou
 
 lab_events_stop lb
 lab_events_stop web
+lab_show lb
+lab_show web
 if [ -n "$LAB_EVENTS" ]; then
 	expect_eq "$(events web '"\(.direction) \(.rule) \(.src) \(.dst_port) \(.tcp_flags)"' | sort -u)" \
 		"ingress 32767 192.0.2.50 80 S" "lb-private drop events"

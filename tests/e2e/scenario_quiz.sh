@@ -38,6 +38,7 @@ for port in 443 22 80; do
 done
 lab_events_stop server
 
+lab_show server
 lab_stats server
 expect_eq "$(counter inbound 100)" $N "inbound rule 100 (HTTPS requests allowed)"
 expect_eq "$(counter inbound 200)" $N "inbound rule 200 (SSH requests denied)"

@@ -65,6 +65,7 @@ out=$(lab_conns client tcp "${tcp[@]}" --count 20 --parallel 5)
 expect_eq "$(conns_count ok <<<"$out")" 20 "connections after the update"
 
 lab_events_stop server
+lab_show server
 lab_stats server
 ok_total=$(( $(conns_count ok <"$log") + 20 ))
 timeout_total=$(( 10 + $(conns_count timeout <"$log") ))
