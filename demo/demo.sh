@@ -9,7 +9,9 @@
 # ports 49152-65535, while a Linux client picks its source port from
 # 32768-60999.  The demo predicts the share of failing connections with
 # `naclemu flow`, opens 200 real connections and counts, shows the drops,
-# applies the article's fix and opens 200 more, then removes everything
+# shows why plain connect() makes it look random (one container works,
+# another fails), applies the article's fix and opens 200 more, then
+# removes everything
 # (also on Ctrl-C).  A few seconds.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -69,7 +71,9 @@ section "lab"
 lab_init naclemu || die "could not create the lab"
 lab_subnet clients 192.0.2.1/24 || die "could not create the lab"
 lab_subnet servers 198.51.100.1/24 || die "could not create the lab"
-lab_host client clients "$CLIENT/24" || die "could not create the lab"
+# .11-.15: more sources on the client, as more containers would be.
+lab_host client clients "$CLIENT/24" 192.0.2.11/24 192.0.2.12/24 192.0.2.13/24 \
+	192.0.2.14/24 192.0.2.15/24 || die "could not create the lab"
 lab_host server servers "$SERVER/24" || die "could not create the lab"
 # One failed connection = one dropped SYN-ACK: the server does not
 # retransmit it (the client gives up after ${TIMEOUT}s anyway).
@@ -140,7 +144,20 @@ if [ "${v6:-0}" -gt 0 ] 2>/dev/null; then
 	echo "reports (MLD): the lab has no IPv6 rule."
 fi
 
-section "4. the fix: the client's ephemeral range inside the NACL's"
+section "4. why it looks random: one container works, another fails"
+echo "Plain connect() does not pick a random port: the kernel starts at an offset"
+echo "hashed from (source address, server, port) and steps a few ports up each"
+echo "time.  Six sources (as six containers would be), 40 connections each:"
+for src in "$CLIENT" 192.0.2.11 192.0.2.12 192.0.2.13 192.0.2.14 192.0.2.15; do
+	f=$LAB_TMP/connect-$src
+	lab_conns client tcp --dst "$SERVER:$PORT" --src "$src" --ports connect --count 40 \
+		--parallel 10 --timeout "$TIMEOUT" >"$f" || die "the client tool failed"
+	printf '  %-12s ports %-11s %2d ok, %2d timed out\n' "$src" \
+		"$(awk '$1 !~ /^#/ {print $3}' "$f" | sort -n | sed -n '1p;$p' | paste -sd-)" \
+		"$(conns_count ok <"$f")" "$(conns_count timeout <"$f")"
+done
+
+section "5. the fix: the client's ephemeral range inside the NACL's"
 show ip netns exec naclemu-client sysctl -w net.ipv4.ip_local_port_range="49152 65535"
 run_conns after
 printf 'measured:  %d of %d connections worked: %d timed out, %d reset, %d other\n' \
@@ -148,7 +165,7 @@ printf 'measured:  %d of %d connections worked: %d timed out, %d reset, %d other
 echo "source ports: $(ports ok "$LAB_TMP/after")"
 fixed=$ok
 
-section "5. teardown"
+section "6. teardown"
 show "$N" detach -n naclemu-server -i v-server
 LAB_ATTACHED=()
 lab_cleanup
