@@ -17,7 +17,7 @@ lab_need_cmds attach update detach status stats
 command -v bpftool >/dev/null || skip "bpftool is not installed"
 command -v clang >/dev/null || skip "clang is not installed (for the foreign filter)"
 
-lab_init nclt-dpd
+lab_init "nclt-dpd$$"  # the pid: concurrent runs must not share namespaces
 lab_subnet a 192.0.2.1/24
 lab_host client a 192.0.2.10/24
 lab_host server a 192.0.2.20/24
@@ -162,8 +162,8 @@ expect_eq "$(jq .generation <<<"$STATS")" 1 "generation after a refused update"
 expect_exit 0 lab_naclemu detach server
 expect_exit 2 "$NACLEMU" attach -n "$ns" -i nosuch0 "$LAB_TMP/open.nacl"
 expect_in "$err" "interface nosuch0 does not exist"
-expect_exit 2 "$NACLEMU" attach -n nclt-dpd-nosuch -i "$dev" "$LAB_TMP/open.nacl"
-expect_in "$err" "network namespace nclt-dpd-nosuch does not exist"
+expect_exit 2 "$NACLEMU" attach -n nclt-nosuch-$$ -i "$dev" "$LAB_TMP/open.nacl"
+expect_in "$err" "network namespace nclt-nosuch-$$ does not exist"
 expect_exit 1 lab_attach server "$LAB_TMP/bad.nacl"
 expect_eq "$(has_clsact)" 0 "clsact after a refused attach"
 [ -e "$pins" ] && fail "pins after a refused attach"

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.." || exit 1
 lab_need_root
 lab_need_cmds attach update detach stats
 
-lab_init nclt-dpt
+lab_init "nclt-dpt$$"  # the pid: concurrent runs must not share namespaces
 lab_subnet a 192.0.2.1/24 2001:db8:1::1/64
 lab_host client a 192.0.2.10/24 2001:db8:1::10/64
 lab_host server a 192.0.2.20/24 2001:db8:1::20/64
