@@ -34,7 +34,7 @@ endif
 # `apt-get update` then install the missing ones.
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	    libjansson-dev libcmocka-dev libclang-rt-14-dev iproute2 jq \
-	    iputils-ping ncat python3
+	    iputils-ping ncat python3 gnuplot-nox iperf3 nftables
 DEPS_STAMP := $(OUT)/.deps
 
 .PHONY: deps
@@ -146,6 +146,17 @@ fuzz: $(OUT)/fuzz_parse
 .PHONY: demo
 demo: $(OUT)/naclemu
 	$(Q)NACLEMU=$(abspath $(OUT))/naclemu demo/demo.sh
+
+# Per-packet cost (BPF_PROG_TEST_RUN, against an empty program) and, with
+# iperf3 over veth, throughput against nftables; writes
+# bench/results/<date>-<kernel>.md and .png (root; a few minutes).
+$(OUT)/bench_micro: bench/bench_micro.c $(OUT)/libnacl.a $(HDRS) $(TEST_HDRS) | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(OUT)/libnacl.a $(LDLIBS) -o $@
+
+.PHONY: bench
+bench: $(OUT)/naclemu $(OUT)/bench_micro
+	$(Q)OUT=$(OUT) bench/bench.sh
 
 # ---- install ---------------------------------------------------------------
 .PHONY: install uninstall clean
