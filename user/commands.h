@@ -47,5 +47,6 @@ int cmd_update(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif /* NACLEMU_COMMANDS_H */

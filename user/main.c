@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "detach", cmd_detach, "remove what attach created, and nothing else" },
 	{ "status", cmd_status, "list attached interfaces and their totals" },
 	{ "stats", cmd_stats, "packets and bytes per rule of an attached interface" },
+	{ "bench", cmd_bench, "per-packet cost of a rule file on this kernel" },
 };
 
 static void usage(FILE *f)
