@@ -22,6 +22,14 @@ export NACLEMU_SAN=${NACLEMU_SAN:-$PWD/$OUT/naclemu-san}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
+# One run at a time on a machine: the end-to-end tests share the host's
+# bpffs and TC, and two runs would see each other's namespaces and counters.
+exec 9>/run/lock/naclemu-tests.lock 2>/dev/null || exec 9>/tmp/naclemu-tests.lock
+if ! flock -w 900 9; then
+	echo "naclemu: another test run holds the lock for 15 minutes; giving up" >&2
+	exit 1
+fi
+
 passed=0 failed=0 skipped=0
 failures=()
 
