@@ -39,7 +39,7 @@ DEPS_STAMP := $(OUT)/.deps
 
 .PHONY: deps
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): | $(OUT)
+$(DEPS_STAMP): Makefile | $(OUT)
 	$(Q)missing=""; for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
