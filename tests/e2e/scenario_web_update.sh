@@ -39,11 +39,11 @@ expect_eq "$(counter outbound 32767)" 10 "outbound default deny (the SYN-ACKs)"
 expect_eq "$(counter outbound 100)" 0 "outbound rule 100 (port 80: never a response)"
 in100=$(counter inbound 100)
 
-# Traffic runs (a connection every 50 ms for 3 s); the update lands in the
+# Traffic runs (a connection every 50 ms for 4 s); the update lands in the
 # middle.
-lab_bg client traffic "$PYTHON" "$CONNS" tcp "${tcp[@]}" --duration 3 --interval 0.05 --parallel 8
+lab_bg client traffic "$PYTHON" "$CONNS" tcp "${tcp[@]}" --duration 4 --interval 0.05 --parallel 8
 traffic=$LAB_BG_PID
-sleep 1.2
+sleep 1.8
 t_before=$(date +%s.%N)
 expect_exit 0 lab_naclemu update server "$fixed"
 t_after=$(date +%s.%N)
@@ -54,8 +54,9 @@ echo "update between $t_before and $t_after; $(tail -n 1 "$log")"
 # ok.  In between: either.  Never a reset.
 early=$(awk -v t="$t_before" '$1 !~ /^#/ && $2 + $5 / 1000 < t' "$log")
 late=$(awk -v t="$t_after" '$1 !~ /^#/ && $2 > t' "$log")
-[ "$(wc -l <<<"$early")" -ge 5 ] || fail "fewer than 5 connections before the update"
-[ "$(wc -l <<<"$late")" -ge 5 ] || fail "fewer than 5 connections after the update"
+echo "$(grep -c . <<<"$early") connections ended before the update, $(grep -c . <<<"$late") started after it"
+[ "$(grep -c . <<<"$early")" -ge 5 ] || fail "fewer than 5 connections before the update"
+[ "$(grep -c . <<<"$late")" -ge 5 ] || fail "fewer than 5 connections after the update"
 expect_eq "$(awk '$4 != "timeout"' <<<"$early")" "" "connections before the update that did not time out"
 expect_eq "$(awk '$4 != "ok"' <<<"$late")" "" "connections after the update that failed"
 expect_eq "$(conns_count reset <"$log")" 0 "resets"
