@@ -59,9 +59,10 @@ set terminal pngcairo size 900,560 font ",11" noenhanced
 set output "$png"
 set title "naclemu per-packet cost (BPF_PROG_TEST_RUN, kernel $kernel, JIT $jit)"
 set xlabel "rules per direction and family"
-set ylabel "ns per packet (median, bars: min-max of $ROUNDS rounds)"
+set ylabel "ns per packet (median, bars: IQR of $ROUNDS rounds)"
 set xrange [0:42]
 set yrange [0:*]
+set offsets 0, 0, graph 0.12, 0
 set xtics (1, 10, 20, 39)
 set key outside right center box
 set grid ytics
@@ -93,8 +94,8 @@ EOF
 	echo
 	echo "The kernel's own timing of the test-run loop (whole nanoseconds), $REPEAT runs"
 	echo "of one packet per measurement; $ROUNDS rounds, every configuration once per"
-	echo "round in a shuffled order.  Figures: median (min-max) over rounds; \"x empty\""
-	echo "is the median (min-max) of the per-round ratio to the empty TC program"
+	echo "round in a shuffled order.  Figures: median [interquartile range] over"
+	echo "rounds; \"x empty\" is the median [IQR] of the per-round ratio to the empty TC program"
 	echo "measured in the same round.  The mix runs 256 distinct packets (both"
 	echo "directions and families, TCP, UDP, ICMP, GRE, matching and not) once each,"
 	echo "4 passes, so neither branch predictor nor caches hold one packet; its"

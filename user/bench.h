@@ -34,9 +34,10 @@ size_t bench_frame(const struct nacl_packet *p, uint8_t buf[BENCH_FRAME_MAX]);
 int bench_run(int prog_fd, const void *frame, size_t len, uint32_t repeat,
 	      double *ns, int *retval);
 
-/* Median, minimum and maximum of a sample. */
+/* Median, quartiles (interpolated), minimum and maximum of a sample. */
 struct bench_stat {
 	double median;
+	double q1, q3;
 	double min;
 	double max;
 };
