@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
 /*
  * parse.bpf.h - what the NACL needs of a packet, bounds-checked at every
- * step.  Headers are read with bpf_skb_load_bytes(): it works whether or not
- * the headers sit in the skb's linear part (GRO packets, IPv6 with long
- * extension chains) and fails cleanly past the end, which is exactly the
- * truncation test.  Offsets are from the MAC header (where TC starts).
+ * step.  Offsets are from the MAC header (where TC starts, skb->data).
+ *
+ * How headers are read (hdr()): by direct packet access when they lie in the
+ * skb's linear part, the usual case (and always so under
+ * BPF_PROG_TEST_RUN), because a bpf_skb_load_bytes() call per header was
+ * most of the parse's cost.  Only a header that is not (wholly) in the
+ * linear part - GRO packets, headers past a short linear area, offsets too
+ * large for the verifier's packet range - is copied with
+ * bpf_skb_load_bytes(), which works on any skb and fails cleanly past the
+ * packet's end.  The linear part is a prefix of the packet, so both ways see
+ * the same bytes and fail on the same packets: the truncation tests do not
+ * depend on the way taken.
  *
  * Choices (SPEC 1 leaves them open):
  * - Ethernet only, with at most two VLAN tags (802.1Q or 802.1ad) in the
@@ -59,40 +67,72 @@ struct pkt {
 	__u8 pad;
 };
 
-/* Read @len bytes at @off, all of them before @end (the IP packet's end). */
-static __always_inline int load(struct __sk_buff *skb, __u32 off, __u32 end,
-				void *to, __u32 len)
+/*
+ * Largest offset direct access is used for: the verifier only range-checks
+ * a packet pointer whose variable offset stays within MAX_PACKET_OFF
+ * (0xffff).  A header further in (BIG TCP) is copied instead.
+ */
+#define PARSE_DIRECT_MAX_OFF 0xffff
+
+/*
+ * @len bytes of the packet at @off: a pointer into the linear part when they
+ * all lie there (no helper call, no copy), else into @buf, filled by
+ * bpf_skb_load_bytes().  NULL when the packet ends before @off + @len.
+ * The direct way is taken only when the bytes are in the linear part, a
+ * prefix of the packet, so the result is the same as the copy's would be.
+ * @len is a constant at every call (inlined), @buf at least @len bytes.
+ */
+static __always_inline const void *hdr(struct __sk_buff *skb, __u32 off,
+				       __u32 len, void *buf)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+
+	if (off <= PARSE_DIRECT_MAX_OFF && data + off + len <= data_end)
+		return data + off;
+	if (bpf_skb_load_bytes(skb, off, buf, len))
+		return NULL;
+	return buf;
+}
+
+/* The same, and all @len bytes before @end (the IP packet's end). */
+static __always_inline const void *hdr_in(struct __sk_buff *skb, __u32 off,
+					  __u32 end, __u32 len, void *buf)
 {
 	if (off + len > end)
-		return -1;
-	return bpf_skb_load_bytes(skb, off, to, len);
+		return NULL;
+	return hdr(skb, off, len, buf);
 }
 
 /* Ethernet and VLAN tags: the ethertype of the L3 header and its offset. */
 static __always_inline int parse_l2(struct __sk_buff *skb, __u32 *off,
 				    __be16 *proto)
 {
-	struct {
+	struct vlan_tag {
 		__be16 tci;
 		__be16 proto;
-	} vlan;
-	struct ethhdr eth;
+	} vlan_buf;
+	const struct vlan_tag *vlan;
+	const struct ethhdr *eth;
+	struct ethhdr eth_buf;
 	__u32 o = ETH_HLEN;
 	__be16 p;
 
-	if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
+	eth = hdr(skb, 0, sizeof(*eth), &eth_buf);
+	if (!eth)
 		return PARSE_MALFORMED;
-	p = eth.h_proto;
+	p = eth->h_proto;
 #pragma unroll
 	for (int n = 0; n < 3; n++) {
 		if (p != bpf_htons(ETH_P_8021Q) && p != bpf_htons(ETH_P_8021AD))
 			break;
 		if (n == 2)
 			return PARSE_MALFORMED;
-		if (bpf_skb_load_bytes(skb, o, &vlan, sizeof(vlan)))
+		vlan = hdr(skb, o, sizeof(*vlan), &vlan_buf);
+		if (!vlan)
 			return PARSE_MALFORMED;
-		p = vlan.proto;
-		o += sizeof(vlan);
+		p = vlan->proto;
+		o += sizeof(*vlan);
 	}
 	*off = o;
 	*proto = p;
@@ -103,19 +143,22 @@ static __always_inline int parse_l2(struct __sk_buff *skb, __u32 *off,
 static __always_inline int parse_l4(struct __sk_buff *skb, __u32 off, __u32 end,
 				    struct pkt *p)
 {
+	const __u8 *l4;
 	__u8 buf[20];
 
 	p->l4_known = 1;
 	switch (p->protocol) {
 	case IPPROTO_TCP:
-		if (load(skb, off, end, buf, 20))
+		l4 = hdr_in(skb, off, end, 20, buf);
+		if (!l4)
 			return PARSE_MALFORMED;
 		/* Data offset (words) in the high nibble of byte 12. */
-		if ((buf[12] >> 4) < 5 || off + (buf[12] >> 4) * 4 > end)
+		if ((l4[12] >> 4) < 5 || off + (l4[12] >> 4) * 4 > end)
 			return PARSE_MALFORMED;
 		break;
 	case IPPROTO_UDP:
-		if (load(skb, off, end, buf, 8))
+		l4 = hdr_in(skb, off, end, 8, buf);
+		if (!l4)
 			return PARSE_MALFORMED;
 		break;
 	case IPPROTO_ICMPV6:
@@ -124,16 +167,17 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u32 off, __u32 end,
 			return PARSE_OK;
 		/* fallthrough */
 	case IPPROTO_ICMP:
-		if (load(skb, off, end, buf, 8))
+		l4 = hdr_in(skb, off, end, 8, buf);
+		if (!l4)
 			return PARSE_MALFORMED;
-		p->key = (__u16)buf[0] << 8 | buf[1];
+		p->key = (__u16)l4[0] << 8 | l4[1];
 		p->has_key = 1;
 		return PARSE_OK;
 	default:
 		return PARSE_OK;
 	}
 	/* TCP and UDP: destination port, bytes 2-3. */
-	p->key = (__u16)buf[2] << 8 | buf[3];
+	p->key = (__u16)l4[2] << 8 | l4[3];
 	p->has_key = 1;
 	return PARSE_OK;
 }
@@ -141,26 +185,28 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u32 off, __u32 end,
 static __always_inline int parse_ipv4(struct __sk_buff *skb, __u32 off,
 				      struct pkt *p)
 {
-	struct iphdr ip;
+	const struct iphdr *ip;
+	struct iphdr ip_buf;
 	__u32 hl, end, frag;
 
-	if (bpf_skb_load_bytes(skb, off, &ip, sizeof(ip)))
+	ip = hdr(skb, off, sizeof(*ip), &ip_buf);
+	if (!ip)
 		return PARSE_MALFORMED;
-	hl = ip.ihl * 4;
-	if (ip.version != 4 || hl < sizeof(ip))
+	hl = ip->ihl * 4;
+	if (ip->version != 4 || hl < sizeof(*ip))
 		return PARSE_MALFORMED;
-	end = off + bpf_ntohs(ip.tot_len);
-	if (ip.tot_len == 0 && skb->gso_segs > 1)
+	end = off + bpf_ntohs(ip->tot_len);
+	if (ip->tot_len == 0 && skb->gso_segs > 1)
 		end = skb->len;
 	if (end < off + hl || end > skb->len)
 		return PARSE_MALFORMED;
 
 	p->family = 4;
-	p->protocol = ip.protocol;
-	p->src.lo = bpf_ntohl(ip.saddr);
-	p->dst.lo = bpf_ntohl(ip.daddr);
-	p->frag_id = bpf_ntohs(ip.id);
-	frag = bpf_ntohs(ip.frag_off);
+	p->protocol = ip->protocol;
+	p->src.lo = bpf_ntohl(ip->saddr);
+	p->dst.lo = bpf_ntohl(ip->daddr);
+	p->frag_id = bpf_ntohs(ip->id);
+	frag = bpf_ntohs(ip->frag_off);
 	if (frag & 0x1fff) {
 		p->frag = FRAG_LATER;
 		return PARSE_OK;
@@ -179,27 +225,30 @@ static __always_inline void addr6(struct naclemu_addr *a, const __be32 *w)
 static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
 				      struct pkt *p)
 {
-	struct ipv6hdr ip6;
-	__u8 ext[8];
+	const struct ipv6hdr *ip6;
+	struct ipv6hdr ip6_buf;
+	const __u8 *ext;
+	__u8 ext_buf[8];
 	__u32 end, o;
 	__u16 fo;
 	__u8 nh;
 
-	if (bpf_skb_load_bytes(skb, off, &ip6, sizeof(ip6)))
+	ip6 = hdr(skb, off, sizeof(*ip6), &ip6_buf);
+	if (!ip6)
 		return PARSE_MALFORMED;
-	if (ip6.version != 6)
+	if (ip6->version != 6)
 		return PARSE_MALFORMED;
-	end = off + sizeof(ip6) + bpf_ntohs(ip6.payload_len);
-	if (ip6.payload_len == 0 && skb->gso_segs > 1)
+	end = off + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+	if (ip6->payload_len == 0 && skb->gso_segs > 1)
 		end = skb->len;
 	if (end > skb->len)
 		return PARSE_MALFORMED;
 
 	p->family = 6;
-	addr6(&p->src, ip6.saddr.in6_u.u6_addr32);
-	addr6(&p->dst, ip6.daddr.in6_u.u6_addr32);
-	nh = ip6.nexthdr;
-	o = off + sizeof(ip6);
+	addr6(&p->src, ip6->saddr.in6_u.u6_addr32);
+	addr6(&p->dst, ip6->daddr.in6_u.u6_addr32);
+	nh = ip6->nexthdr;
+	o = off + sizeof(*ip6);
 
 	/* One more round than headers allowed: the last may only end the chain. */
 	for (int n = 0; n <= NACLEMU_MAX_EXT_HDRS; n++) {
@@ -207,19 +256,22 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
 		case IPPROTO_HOPOPTS:
 		case IPPROTO_ROUTING:
 		case IPPROTO_DSTOPTS:
-			if (load(skb, o, end, ext, 2))
+			ext = hdr_in(skb, o, end, 2, ext_buf);
+			if (!ext)
 				return PARSE_MALFORMED;
 			nh = ext[0];
 			o += (ext[1] + 1) * 8;
 			continue;
 		case IPPROTO_AH:
-			if (load(skb, o, end, ext, 2))
+			ext = hdr_in(skb, o, end, 2, ext_buf);
+			if (!ext)
 				return PARSE_MALFORMED;
 			nh = ext[0];
 			o += (ext[1] + 2) * 4;
 			continue;
 		case IPPROTO_FRAGMENT:
-			if (load(skb, o, end, ext, 8))
+			ext = hdr_in(skb, o, end, 8, ext_buf);
+			if (!ext)
 				return PARSE_MALFORMED;
 			nh = ext[0];
 			o += 8;
