@@ -815,9 +815,10 @@ int cmd_detach(int argc, char **argv)
 	id_out = pinned_prog_id(t.dir, TC_PIN_PROG_OUT);
 
 	ret = tc_netns_enter(t.netns, &saved);
-	if (ret) {
+	if (ret == -ENOENT) {
 		gone = true; /* the namespace went, and the interface with it */
-	} else {
+		ret = 0;
+	} else if (!ret) {
 		ret = tc_ifindex(t.ifname, &ifindex);
 		if (ret == -ENODEV) {
 			gone = true;

@@ -167,4 +167,15 @@ expect_in "$err" "network namespace nclt-nosuch-$$ does not exist"
 expect_exit 1 lab_attach server "$LAB_TMP/bad.nacl"
 expect_eq "$(has_clsact)" 0 "clsact after a refused attach"
 [ -e "$pins" ] && fail "pins after a refused attach"
+
+# A namespace deleted under an attached interface: detach still removes
+# the pinned state (the filters went with the namespace), once.
+gns=nclt-dpdgone$$
+ip netns add "$gns" && ip link add gone0 netns "$gns" type veth peer name gone1 netns "$gns"
+expect_exit 0 "$NACLEMU" attach -n "$gns" -i gone0 "$LAB_TMP/open.nacl"
+ip netns del "$gns"
+expect_exit 0 "$NACLEMU" detach -n "$gns" -i gone0
+expect_in "$out" "the interface no longer exists, pinned state removed"
+[ -e "/sys/fs/bpf/naclemu/$gns" ] && { fail "pins left after detach of a deleted namespace"; rm -rf "/sys/fs/bpf/naclemu/$gns"; }
+expect_exit 1 "$NACLEMU" detach -n "$gns" -i gone0
 finish
