@@ -21,12 +21,6 @@
 #include "parse.bpf.h"
 
 /*
- * Rate of drop events per second and CPU, 0 = off.  Set by the tool
- * (--events-rate) before load; read by the events code (a later issue).
- */
-const volatile __u32 events_rate = 1000;
-
-/*
  * The rule set lives in an inner array map with one element, reached through
  * an outer array-of-maps with one slot.  A packet looks the inner map up
  * once and reads its whole table through that pointer.  `update` builds a
@@ -92,6 +86,9 @@ static __always_inline void count(struct __sk_buff *skb, __u32 slot)
 	c->packets += skb->gso_segs > 1 ? skb->gso_segs : 1;
 	c->bytes += skb->len;
 }
+
+/* Drop events (events_rate, the ring buffer): they count into naclemu_counters. */
+#include "events.bpf.h"
 
 /*
  * Index of the lowest set bit of a non-zero word, by binary split: BPF has
@@ -183,6 +180,15 @@ static __always_inline int finish(struct __sk_buff *skb, __u32 slot, bool allow)
 	return allow ? TC_ACT_UNSPEC : TC_ACT_SHOT;
 }
 
+/* finish(), and a drop event when @allow is false (@rule: see drop_event()). */
+static __always_inline int verdict(struct __sk_buff *skb, __u32 dir, const struct pkt *p,
+				   __u32 slot, bool allow, __u32 rule)
+{
+	if (!allow && events_rate)
+		drop_event(skb, dir, p, rule);
+	return finish(skb, slot, allow);
+}
+
 static __always_inline int judge(struct __sk_buff *skb, __u32 dir)
 {
 	struct naclemu_frag_key fk = {};
@@ -191,7 +197,7 @@ static __always_inline int judge(struct __sk_buff *skb, __u32 dir)
 	const struct naclemu_rules *rs;
 	const struct naclemu_addr *peer;
 	struct pkt p = {};
-	__u32 zero = 0, i, slot;
+	__u32 zero = 0, i, slot, rule = 0;
 	__u64 match;
 	bool allow;
 	void *inner;
@@ -201,7 +207,8 @@ static __always_inline int judge(struct __sk_buff *skb, __u32 dir)
 	if (ret == PARSE_NOT_IP)
 		return finish(skb, NACLEMU_SLOT_EXEMPT + dir, true);
 	if (ret != PARSE_OK)
-		return finish(skb, NACLEMU_SLOT_MALFORMED + dir, false);
+		return verdict(skb, dir, &p, NACLEMU_SLOT_MALFORMED + dir, false,
+			       NACLEMU_RULE_MALFORMED);
 
 	if (p.frag != FRAG_NONE) {
 		fk.dir = dir;
@@ -214,7 +221,7 @@ static __always_inline int judge(struct __sk_buff *skb, __u32 dir)
 	if (p.frag == FRAG_LATER) {
 		seen = bpf_map_lookup_elem(&naclemu_frags, &fk);
 		if (seen)
-			return finish(skb, seen->slot, seen->allow);
+			return verdict(skb, dir, &p, seen->slot, seen->allow, seen->rule);
 	}
 
 	inner = bpf_map_lookup_elem(&naclemu_rules, &zero);
@@ -222,7 +229,8 @@ static __always_inline int judge(struct __sk_buff *skb, __u32 dir)
 	if (!rs) {
 		/* No rule set (never the case once attached): only '*' deny. */
 		slot = NACLEMU_SLOT_DEFAULT + 2 * dir + (p.family == 6);
-		return finish(skb, slot, false);
+		return verdict(skb, dir, &p, slot, false,
+			       NACLEMU_RULE_DEFAULT_V4 + (p.family == 6));
 	}
 	t = &rs->t[dir & 1][p.family == 6];
 
@@ -246,18 +254,21 @@ static __always_inline int judge(struct __sk_buff *skb, __u32 dir)
 			i = first_bit(match) & (NACLEMU_MAX_RULES - 1);
 			slot = t->slot[i];
 			allow = (t->allow >> i) & 1;
+			rule = t->info[i].number;
 		} else {
 			slot = t->default_slot;
 			allow = false;
+			rule = NACLEMU_RULE_DEFAULT_V4 + (p.family == 6);
 		}
 	}
 
 	if (p.frag == FRAG_FIRST) {
 		fv.slot = slot;
 		fv.allow = allow;
+		fv.rule = (__u16)rule;
 		bpf_map_update_elem(&naclemu_frags, &fk, &fv, BPF_ANY);
 	}
-	return finish(skb, slot, allow);
+	return verdict(skb, dir, &p, slot, allow, rule);
 }
 
 SEC("tc")

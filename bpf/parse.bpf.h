@@ -64,7 +64,8 @@ struct pkt {
 	__u8 l4_known; /* false for a later fragment */
 	__u8 has_key;  /* protocol with ports or types, and l4_known */
 	__u8 frag;     /* enum frag_kind */
-	__u8 pad;
+	__u8 tcp_flags; /* TCP, has_key: byte 13 of the header (drop events) */
+	__u16 sport;    /* TCP/UDP source port, has_key (drop events) */
 };
 
 /*
@@ -155,6 +156,7 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u32 off, __u32 end,
 		/* Data offset (words) in the high nibble of byte 12. */
 		if ((l4[12] >> 4) < 5 || off + (l4[12] >> 4) * 4 > end)
 			return PARSE_MALFORMED;
+		p->tcp_flags = l4[13];
 		break;
 	case IPPROTO_UDP:
 		l4 = hdr_in(skb, off, end, 8, buf);
@@ -176,8 +178,9 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u32 off, __u32 end,
 	default:
 		return PARSE_OK;
 	}
-	/* TCP and UDP: destination port, bytes 2-3. */
+	/* TCP and UDP: destination port, bytes 2-3 (source: 0-1, for events). */
 	p->key = (__u16)l4[2] << 8 | l4[3];
+	p->sport = (__u16)l4[0] << 8 | l4[1];
 	p->has_key = 1;
 	return PARSE_OK;
 }

@@ -59,7 +59,8 @@ enum naclemu_slot {
 	NACLEMU_SLOT_EXEMPT = 4,     /* + dir: not filtered (SPEC 1) */
 	NACLEMU_SLOT_SUBNET = 6,     /* + dir: peer inside --subnet */
 	NACLEMU_SLOT_MALFORMED = 8,  /* + dir: truncated or malformed, dropped */
-	NACLEMU_SLOT_EVENTS_LOST = 10,
+	NACLEMU_SLOT_EVENTS_LOST = 10,       /* drop events: ring buffer full */
+	NACLEMU_SLOT_EVENTS_SUPPRESSED = 11, /* drop events: over --events-rate */
 	NACLEMU_SLOT_FIRST_RULE = 16,
 	NACLEMU_NSLOTS = 1024,
 };
@@ -163,11 +164,16 @@ struct naclemu_frag_key {
 };
 _Static_assert(sizeof(struct naclemu_frag_key) == 40, "frag key layout");
 
-/* What the first fragment got; later fragments get the same. */
+/*
+ * What the first fragment got; later fragments get the same.  @rule is the
+ * deciding rule's number (32767/32768 for '*'), for their drop events.
+ */
 struct naclemu_frag_val {
 	__u32 slot;
-	__u32 allow;
+	__u16 allow;
+	__u16 rule;
 };
+_Static_assert(sizeof(struct naclemu_frag_val) == 8, "frag value layout");
 
 /* A CIDR as the tool keeps it in the pinned state. */
 struct naclemu_cidr {
@@ -203,8 +209,70 @@ struct naclemu_meta {
 	char path[256];
 	struct naclemu_cidr subnet[NACLEMU_MAX_CIDRS];
 	struct naclemu_cidr exempt[NACLEMU_MAX_CIDRS];
+	__u32 events_rate; /* --events-rate: events per second and CPU, 0 = off */
+	__u32 pad2;
 };
 
 #define NACLEMU_META_MAGIC 0x4e41434cu /* "NACL" */
+
+/*
+ * Drop events.  Every dropped packet (denied by a numbered rule, by the
+ * default deny, or malformed) may produce one struct naclemu_event in the
+ * ring buffer naclemu_events, written in place with reserve/submit.  A
+ * per-CPU token bucket of --events-rate events per second (burst: one
+ * second's worth) is checked before the ring is touched; events over it are
+ * counted in NACLEMU_SLOT_EVENTS_SUPPRESSED, events that found the ring full
+ * in NACLEMU_SLOT_EVENTS_LOST, one per event (a GSO packet is one event and
+ * gso_segs drops).  So, with events on (rate > 0), per CPU and since
+ * attach: events delivered + suppressed + lost = dropped skbs.
+ */
+#define NACLEMU_EVENTS_RING (256 * 1024) /* bytes: 3640 events of 64 + 8 */
+#define NACLEMU_EVENTS_RATE_MAX 1000000
+
+/* Rule number of a malformed packet's event: no rule judged it. */
+#define NACLEMU_RULE_MALFORMED 0
+#define NACLEMU_RULE_DEFAULT_V4 32767
+#define NACLEMU_RULE_DEFAULT_V6 32768
+
+/* Bits of naclemu_event.flags: which fields hold something. */
+#define NACLEMU_EVF_PROTO 0x1 /* @protocol is known */
+#define NACLEMU_EVF_PORTS 0x2 /* @sport, @dport (TCP, UDP) */
+#define NACLEMU_EVF_TCP 0x4   /* @tcp_flags */
+#define NACLEMU_EVF_ICMP 0x8  /* @icmp_type, @icmp_code (ICMP; ICMPv6 in IPv6) */
+
+/*
+ * struct naclemu_event - one drop, as the BPF program saw it.
+ * @time_ns: bpf_ktime_get_boot_ns() (CLOCK_BOOTTIME); the tool adds the
+ *           CLOCK_REALTIME - CLOCK_BOOTTIME offset it reads when printing.
+ * @src, @dst: host byte order, as struct naclemu_addr (IPv4 in @lo); zero
+ *             when @family is 0.
+ * @ifindex: skb->ifindex, in the interface's own namespace.
+ * @len: skb->len, bytes from the MAC header (as the byte counters).
+ * @rule: deciding rule number 1..32766, NACLEMU_RULE_DEFAULT_V4/V6, or
+ *        NACLEMU_RULE_MALFORMED.
+ * @dir: enum naclemu_dir.  @family: 4, 6, or 0 when a malformed packet's
+ *       IP header could not be read.
+ * @protocol: IP protocol (IPv6: after the extension headers).
+ * @sport, @dport: host byte order.  @tcp_flags: byte 13 of the TCP header.
+ */
+struct naclemu_event {
+	__u64 time_ns;
+	struct naclemu_addr src;
+	struct naclemu_addr dst;
+	__u32 ifindex;
+	__u32 len;
+	__u16 rule;
+	__u16 sport;
+	__u16 dport;
+	__u8 dir;
+	__u8 family;
+	__u8 protocol;
+	__u8 flags; /* NACLEMU_EVF_* */
+	__u8 tcp_flags;
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct naclemu_event) == 64, "event layout");
 
 #endif /* NACLEMU_SHARED_H */

@@ -33,7 +33,7 @@
 
 static const char *const pin_names[] = {
 	TC_PIN_PROG_IN, TC_PIN_PROG_OUT, TC_PIN_RULES,
-	TC_PIN_COUNTERS, TC_PIN_FRAGS, TC_PIN_META,
+	TC_PIN_COUNTERS, TC_PIN_FRAGS, TC_PIN_META, TC_PIN_EVENTS,
 };
 
 /* Where an interface is: its namespace ("" = the caller's) and name. */
@@ -347,8 +347,10 @@ struct attach_args {
 	__u32 events_rate;
 };
 
+/* @argv[0] names the command in messages: "attach", or "run" (cmd_events.c). */
 static int attach_parse(int argc, char **argv, struct attach_args *a)
 {
+	const char *cmd = argv[0];
 	static const struct option opts[] = {
 		{ "netns", required_argument, NULL, 'n' },
 		{ "interface", required_argument, NULL, 'i' },
@@ -371,31 +373,31 @@ static int attach_parse(int argc, char **argv, struct attach_args *a)
 		case 'a': a->acl = optarg; break;
 		case 'v': nacl_verbose = 1; break;
 		case 's':
-			ret = parse_cidr_opt("attach", "--subnet", optarg, a->subnet, &a->nsubnet);
+			ret = parse_cidr_opt(cmd, "--subnet", optarg, a->subnet, &a->nsubnet);
 			if (ret)
 				return ret;
 			break;
 		case 'e':
-			ret = parse_cidr_opt("attach", "--exempt", optarg, a->exempt, &a->nexempt);
+			ret = parse_cidr_opt(cmd, "--exempt", optarg, a->exempt, &a->nexempt);
 			if (ret)
 				return ret;
 			break;
 		case 'r':
-			if (nacl_parse_u32(optarg, 1000000, &a->events_rate))
-				return nacl_usage_error("attach", "--events-rate wants 0..1000000, not '%s'",
-							optarg);
+			if (nacl_parse_u32(optarg, NACLEMU_EVENTS_RATE_MAX, &a->events_rate))
+				return nacl_usage_error(cmd, "--events-rate wants 0..%d, not '%s'",
+							NACLEMU_EVENTS_RATE_MAX, optarg);
 			break;
 		case 'h':
 			fputs(attach_usage, stdout);
 			return -1;
 		default:
-			return nacl_usage_error("attach", "invalid option");
+			return nacl_usage_error(cmd, "invalid option");
 		}
 	}
 	if (!a->ifname)
-		return nacl_usage_error("attach", "-i IFACE is required");
+		return nacl_usage_error(cmd, "-i IFACE is required");
 	if (optind + 1 != argc)
-		return nacl_usage_error("attach", "expected one RULES file");
+		return nacl_usage_error(cmd, "expected one RULES file");
 	a->path = argv[optind];
 	return NACL_EXIT_OK;
 }
@@ -413,6 +415,7 @@ static void meta_fill(struct naclemu_meta *m, const struct attach_args *a,
 	snprintf(m->path, sizeof(m->path), "%s", a->path);
 	m->nsubnet = a->nsubnet;
 	m->nexempt = a->nexempt;
+	m->events_rate = a->events_rate;
 	for (int i = 0; i < a->nsubnet; i++)
 		compile_cidr_to_shared(&a->subnet[i], &m->subnet[i]);
 	for (int i = 0; i < a->nexempt; i++)
@@ -432,6 +435,7 @@ static int pin_everything(struct naclemu *skel, const char *dir)
 		{ TC_PIN_COUNTERS, bpf_map__fd(skel->maps.naclemu_counters) },
 		{ TC_PIN_FRAGS, bpf_map__fd(skel->maps.naclemu_frags) },
 		{ TC_PIN_META, bpf_map__fd(skel->maps.naclemu_meta) },
+		{ TC_PIN_EVENTS, bpf_map__fd(skel->maps.naclemu_events) },
 	};
 	char path[PATH_MAX];
 	int ret = mkdirs(dir);
@@ -447,6 +451,11 @@ static int pin_everything(struct naclemu *skel, const char *dir)
 }
 
 int cmd_attach(int argc, char **argv)
+{
+	return tc_attach(argc, argv, stdout);
+}
+
+int tc_attach(int argc, char **argv, FILE *out)
 {
 	struct attach_args a = {};
 	struct compile_extra x;
@@ -465,7 +474,7 @@ int cmd_attach(int argc, char **argv)
 	if (exit)
 		return exit < 0 ? NACL_EXIT_OK : exit;
 	if (target_init(&t, a.netns, a.ifname))
-		return nacl_usage_error("attach", "'%s' is not an interface name", a.ifname);
+		return nacl_usage_error(argv[0], "'%s' is not an interface name", a.ifname);
 	libbpf_set_print(libbpf_log);
 
 	x = (struct compile_extra){ a.exempt, a.nexempt, a.subnet, a.nsubnet };
@@ -507,6 +516,10 @@ int cmd_attach(int argc, char **argv)
 		goto out;
 	}
 	skel->rodata->events_rate = a.events_rate;
+	/* The events' coarse clock needs kernel 5.11 (bpf/events.bpf.h). */
+	skel->rodata->events_coarse_clock =
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_ktime_get_coarse_ns,
+					NULL) == 1;
 	ret = naclemu__load(skel);
 	if (ret) {
 		pr_err("the kernel refused the BPF program: %s%s", strerror(-ret),
@@ -567,7 +580,7 @@ int cmd_attach(int argc, char **argv)
 	}
 	pinned = false;
 	exit = NACL_EXIT_OK;
-	printf("attached to %s (netns %s): %zu inbound, %zu outbound rules from %s%s%s\n",
+	fprintf(out, "attached to %s (netns %s): %zu inbound, %zu outbound rules from %s%s%s\n",
 	       t.ifname, ns_label(t.netns), rules_in(rules, NACLEMU_INGRESS),
 	       rules_in(rules, NACLEMU_EGRESS), a.path, rs->acl_id[0] ? ", " : "", rs->acl_id);
 out:
@@ -786,19 +799,39 @@ static __u32 pinned_prog_id(const char *dir, const char *name)
 	return info.id;
 }
 
+static int detach_target(const struct target *tp, FILE *out);
+
 int cmd_detach(int argc, char **argv)
 {
 	struct common_args a = {};
-	struct naclemu_meta meta = {};
 	struct target t;
-	struct stat sb;
-	__u32 zero = 0, id_in, id_out;
-	bool removed = false, gone = false;
-	int ret, exit, saved, ifindex, fd;
+	int exit;
 
 	exit = common_parse(argc, argv, "detach", detach_usage, OPT_IFACE, &a, &t);
 	if (exit)
 		return exit < 0 ? NACL_EXIT_OK : exit;
+	return detach_target(&t, stdout);
+}
+
+int tc_detach(const char *netns, const char *ifname, FILE *out)
+{
+	struct target t;
+
+	if (target_init(&t, netns, ifname))
+		return nacl_usage_error("detach", "'%s' is not an interface name", ifname);
+	return detach_target(&t, out);
+}
+
+/* detach's work, once the options are checked; the result line to @out. */
+static int detach_target(const struct target *tp, FILE *out)
+{
+	struct naclemu_meta meta = {};
+	struct target t = *tp;
+	struct stat sb;
+	__u32 zero = 0, id_in, id_out;
+	bool removed = false, gone = false;
+	int ret, saved, ifindex, fd;
+
 	if (stat(t.dir, &sb)) {
 		pr_err("%s is not attached in network namespace %s (see 'naclemu status')",
 		       t.ifname, ns_label(t.netns));
@@ -842,7 +875,7 @@ int cmd_detach(int argc, char **argv)
 		pr_err("cannot remove %s: something else is in it", t.dir);
 		return NACL_EXIT_SYSTEM;
 	}
-	printf("detached from %s (netns %s)%s%s\n", t.ifname, ns_label(t.netns),
+	fprintf(out, "detached from %s (netns %s)%s%s\n", t.ifname, ns_label(t.netns),
 	       removed ? ", clsact qdisc removed" : "",
 	       gone ? ": the interface no longer exists, pinned state removed" : "");
 	return NACL_EXIT_OK;
@@ -1099,8 +1132,10 @@ static const char stats_usage[] =
 	"segments) per direction and rule since attach, summed over CPUs; the\n"
 	"default deny as rule 32767 (IPv4) and 32768 (IPv6); traffic not\n"
 	"filtered (exempt), with peers inside --subnet (subnet), malformed\n"
-	"packets (dropped), and drop events lost.  Rules that kept their number\n"
-	"and content through 'update' kept their counts.\n"
+	"packets (dropped), and the drop events not delivered (one per dropped\n"
+	"skb): lost to a full ring buffer, or suppressed by --events-rate.\n"
+	"Rules that kept their number and content through 'update' kept their\n"
+	"counts.\n"
 	"\n"
 	"Options:\n"
 	"  -n, --netns NETNS   IFACE is in this named network namespace\n"
@@ -1189,6 +1224,8 @@ static void stats_text(const struct target *t, const struct attached *st)
 	}
 	printf("%-58s %9llu\n", "events lost",
 	       (unsigned long long)slot_count(st, NACLEMU_SLOT_EVENTS_LOST).packets);
+	printf("%-58s %9llu\n", "events suppressed",
+	       (unsigned long long)slot_count(st, NACLEMU_SLOT_EVENTS_SUPPRESSED).packets);
 }
 
 static json_t *stats_json(const struct target *t, const struct attached *st)
@@ -1231,6 +1268,8 @@ static json_t *stats_json(const struct target *t, const struct attached *st)
 	}
 	json_object_set_new(doc, "events_lost",
 			    json_integer((json_int_t)slot_count(st, NACLEMU_SLOT_EVENTS_LOST).packets));
+	json_object_set_new(doc, "events_suppressed",
+			    json_integer((json_int_t)slot_count(st, NACLEMU_SLOT_EVENTS_SUPPRESSED).packets));
 	return doc;
 }
 

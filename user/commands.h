@@ -11,6 +11,7 @@
 #define NACLEMU_COMMANDS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 /* SPEC section 3, "Exit status". */
 enum nacl_exit {
@@ -48,5 +49,15 @@ int cmd_detach(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+
+/*
+ * tc_attach() - attach as `naclemu attach` does, from attach's options in
+ * @argv (argv[0] names the command in messages); the result line goes to
+ * @out.  tc_detach() - detach IFNAME of NETNS ("" or NULL: the caller's
+ * namespace) as `naclemu detach` does.  Both return an exit status.  They
+ * let `run` (cmd_events.c) attach and detach exactly as the commands do.
+ */
+int tc_attach(int argc, char **argv, FILE *out);
+int tc_detach(const char *netns, const char *ifname, FILE *out);
 
 #endif /* NACLEMU_COMMANDS_H */

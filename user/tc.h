@@ -34,6 +34,7 @@
 #define TC_PIN_COUNTERS "counters"
 #define TC_PIN_FRAGS "frags"
 #define TC_PIN_META "meta"
+#define TC_PIN_EVENTS "events" /* the drop events ring buffer */
 
 /*
  * tc_rules_install() - make @rules the live rule set of the outer map
