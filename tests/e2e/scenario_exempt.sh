@@ -61,7 +61,7 @@ done
 if [ -n "$LAB_EVENTS" ]; then
 	expect_eq "$(events server 'select(.family == 4) | "\(.direction) \(.rule) \(.src) \(.protocol)"' | sort | uniq -c | awk '{$1=$1; print}')" \
 		"1 ingress 32767 192.0.2.11 1
-3 ingress 32767 192.0.2.11 6
-2 ingress 32767 192.0.2.11 17" "drop events"
+2 ingress 32767 192.0.2.11 17
+3 ingress 32767 192.0.2.11 6" "drop events"
 fi
 finish

@@ -67,9 +67,11 @@ expect_eq "$(counter outbound 140)" 2 "outbound rule 140 (echo replies)"
 [ "$(counter inbound exempt)" -ge 1 ] || fail "inbound exempt: no neighbour discovery counted"
 [ "$(counter outbound exempt)" -ge 1 ] || fail "outbound exempt: no neighbour discovery counted"
 if [ -n "$LAB_EVENTS" ]; then
-	expect_eq "$(events server 'select(.protocol == 6 or .icmp_type == 128) | "\(.direction) \(.rule) \(.protocol) \(.icmp_type) \(.tcp_flags)"' | sort | uniq -c | awk '{$1=$1; print}')" \
-		"5 egress 32768 6 null SA
-1 egress 32768 58 128 null
+	# N: ping sends its echo request again when the drop fails its
+	# sendmsg() with ENOBUFS, so the server's own ping may drop twice.
+	expect_eq "$(events server 'select(.protocol == 6 or .icmp_type == 128) | "\(.direction) \(.rule) \(.protocol) \(.icmp_type) \(.tcp_flags)"' | sort | uniq -c | awk '{$1=$1; print}' | sed -E 's/^[0-9]+ (egress 32768 58 128)/N \1/')" \
+		"N egress 32768 58 128 null
+5 egress 32768 6 null SA
 1 ingress 32768 58 128 null" "IPv6 drop events"
 fi
 finish
