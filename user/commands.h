@@ -48,6 +48,8 @@ int cmd_update(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 /*

@@ -22,6 +22,8 @@ static const struct command commands[] = {
 	{ "detach", cmd_detach, "remove what attach created, and nothing else" },
 	{ "status", cmd_status, "list attached interfaces and their totals" },
 	{ "stats", cmd_stats, "packets and bytes per rule of an attached interface" },
+	{ "events", cmd_events, "stream the drops of attached interfaces as they happen" },
+	{ "run", cmd_run, "attach, stream the drops, detach on exit" },
 	{ "bench", cmd_bench, "per-packet cost of a rule file on this kernel" },
 };
 

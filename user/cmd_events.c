@@ -1,0 +1,765 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmd_events.c - `naclemu events` (stream the drop events of attached
+ * interfaces) and `naclemu run` (attach, stream, detach), SPEC sections 3
+ * and 4.
+ *
+ * Each attached interface has its own ring buffer, pinned as "events" in
+ * its folder under /sys/fs/bpf/naclemu/.  One libbpf ring_buffer manager
+ * reads them all (one epoll set); each ring's context says which interface
+ * it belongs to.  The kernel side (bpf/events.bpf.h) rate-limits events and
+ * counts those it suppressed or could not queue in the interface's
+ * counters, which the summary line reports as deltas.
+ *
+ * A ring buffer has one consumer position: two readers of one interface
+ * would each get part of the events, some twice.  So a reader holds an
+ * flock() on the interface's pin folder, and a second one is refused.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "commands.h"
+#include "events.h"
+#include "nacl.h"
+#include "tc.h"
+
+/* A callback's "stop now" (--count reached) for ring_buffer__poll(). */
+#define EV_STOP_COUNT (-ECANCELED)
+
+#define EV_TIMEOUT_MAX 31536000.0 /* a year */
+
+/* One attached interface being read. */
+struct watch {
+	char netns[64];  /* "" = the caller's namespace */
+	char ifname[16];
+	char dir[PATH_MAX];
+	char label[96];  /* the "interface" printed */
+	int events_fd, counters_fd;
+	int lock_fd;     /* the pin folder, flock()ed: one reader at a time */
+	__u32 events_id; /* the ring's map id: a re-attach makes a new one */
+	__u32 rate;
+	__u64 base_suppressed, base_lost;
+	bool gone;
+	struct stream *s;
+};
+
+/* What one `events` or `run` reads and how it prints. */
+struct stream {
+	struct watch *w;
+	size_t n;
+	bool json;
+	__u64 count;    /* stop after this many events; 0 = no limit */
+	double timeout; /* seconds; 0 = none */
+	int iface_width;
+	__s64 offset_ns;
+	bool discard;   /* draining the backlog: print nothing */
+	bool out_failed;
+	__u64 printed;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/*
+ * SIGINT, SIGTERM and SIGHUP end the stream (and make `run` detach);
+ * SIGPIPE is ignored so that a closed pipe (`| head`) is a write error we
+ * see, not a death that would leave `run`'s filters behind.
+ */
+static void signals_catch(void)
+{
+	struct sigaction sa = {};
+
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	if (!nacl_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static const char *ns_label(const char *netns)
+{
+	return netns && *netns ? netns : "root";
+}
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Sum of a counter slot's packets over all CPUs; 0 when unreadable. */
+static __u64 slot_packets(int counters_fd, __u32 slot)
+{
+	struct naclemu_counter c = {};
+
+	if (tc_counter_read(counters_fd, slot, &c))
+		return 0;
+	return c.packets;
+}
+
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.id;
+}
+
+static int pinned(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+static void watch_close(struct watch *w)
+{
+	if (w->events_fd >= 0)
+		close(w->events_fd);
+	if (w->counters_fd >= 0)
+		close(w->counters_fd);
+	if (w->lock_fd >= 0)
+		close(w->lock_fd);
+	w->events_fd = w->counters_fd = w->lock_fd = -1;
+}
+
+/*
+ * Open the pinned ring and counters of the interface in @w->dir.
+ * -ENOENT: nothing attached there; -ENOPROTOOPT: attached by a naclemu
+ * without drop events (no ring pinned); -EBUSY: another reader has it.
+ */
+static int watch_open(struct watch *w)
+{
+	struct naclemu_meta meta = {};
+	__u32 zero = 0;
+	int meta_fd, ret;
+
+	w->events_fd = w->counters_fd = -1;
+	w->lock_fd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->lock_fd < 0)
+		return -errno;
+	if (flock(w->lock_fd, LOCK_EX | LOCK_NB)) {
+		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		watch_close(w);
+		return ret;
+	}
+	meta_fd = pinned(w->dir, TC_PIN_META);
+	if (meta_fd < 0) {
+		watch_close(w);
+		return meta_fd;
+	}
+	ret = bpf_map_lookup_elem(meta_fd, &zero, &meta) ? -errno : 0;
+	close(meta_fd);
+	if (!ret && meta.magic != NACLEMU_META_MAGIC)
+		ret = -EUCLEAN;
+	if (ret) {
+		watch_close(w);
+		return ret;
+	}
+	w->rate = meta.events_rate;
+	w->counters_fd = pinned(w->dir, TC_PIN_COUNTERS);
+	w->events_fd = pinned(w->dir, TC_PIN_EVENTS);
+	if (w->counters_fd < 0 || w->events_fd < 0) {
+		ret = w->events_fd == -ENOENT ? -ENOPROTOOPT :
+		      w->counters_fd < 0 ? w->counters_fd : w->events_fd;
+		if (w->counters_fd < 0)
+			w->counters_fd = -1;
+		if (w->events_fd < 0)
+			w->events_fd = -1;
+		watch_close(w);
+		return ret;
+	}
+	w->events_id = map_id(w->events_fd);
+	return 0;
+}
+
+/* Whether @w's interface is still attached with the ring we read. */
+static bool watch_alive(const struct watch *w)
+{
+	int fd = pinned(w->dir, TC_PIN_EVENTS);
+	bool same;
+
+	if (fd < 0)
+		return false;
+	same = map_id(fd) == w->events_id;
+	close(fd);
+	return same;
+}
+
+static void watch_base(struct watch *w)
+{
+	w->base_suppressed = slot_packets(w->counters_fd, NACLEMU_SLOT_EVENTS_SUPPRESSED);
+	w->base_lost = slot_packets(w->counters_fd, NACLEMU_SLOT_EVENTS_LOST);
+}
+
+static int valid_ifname(const char *s)
+{
+	return *s && strlen(s) < 16 && !strchr(s, '/') && strcmp(s, ".") && strcmp(s, "..");
+}
+
+static int watch_add(struct stream *s, const char *netns, const char *ifname)
+{
+	struct watch *w, *grown;
+
+	grown = realloc(s->w, (s->n + 1) * sizeof(*s->w));
+	if (!grown)
+		return -ENOMEM;
+	s->w = grown;
+	w = &s->w[s->n];
+	memset(w, 0, sizeof(*w));
+	w->events_fd = w->counters_fd = w->lock_fd = -1;
+	snprintf(w->netns, sizeof(w->netns), "%s", netns ? netns : "");
+	snprintf(w->ifname, sizeof(w->ifname), "%s", ifname);
+	if (tc_pin_dir(w->netns, ifname, w->dir))
+		return -ENAMETOOLONG;
+	s->n++;
+	return 0;
+}
+
+/*
+ * The folders of every attached interface that -n / -i select (as
+ * `status` selects them: -i without -n is the caller's namespace).
+ */
+static int watch_find(struct stream *s, const char *netns, const char *ifname)
+{
+	char nsdir[PATH_MAX];
+	struct dirent *ns, *ifc;
+	DIR *root, *d;
+	int ret = 0;
+
+	if (ifname)
+		return watch_add(s, netns, ifname);
+	root = opendir(TC_PIN_ROOT);
+	if (!root)
+		return errno == ENOENT ? 0 : -errno;
+	while (!ret && (ns = readdir(root))) {
+		if (ns->d_name[0] == '.')
+			continue;
+		if (netns && strcmp(ns->d_name, ns_label(netns)))
+			continue;
+		snprintf(nsdir, sizeof(nsdir), "%s/%s", TC_PIN_ROOT, ns->d_name);
+		d = opendir(nsdir);
+		if (!d)
+			continue;
+		while (!ret && (ifc = readdir(d))) {
+			if (ifc->d_name[0] == '.' || !valid_ifname(ifc->d_name))
+				continue;
+			ret = watch_add(s, strcmp(ns->d_name, "root") ? ns->d_name : "",
+					ifc->d_name);
+		}
+		closedir(d);
+	}
+	closedir(root);
+	return ret;
+}
+
+/*
+ * Open what watch_find() found.  With -i the interface must be attached
+ * with events; without, interfaces that cannot be read are skipped with a
+ * warning.  Returns an exit status; messages printed.
+ */
+static int watch_open_all(struct stream *s, const char *netns, const char *ifname)
+{
+	size_t kept = 0, refused = 0;
+	char nsopt[80] = "";
+	int ret;
+
+	if (netns && *netns)
+		snprintf(nsopt, sizeof(nsopt), "-n %s ", netns);
+	for (size_t i = 0; i < s->n; i++) {
+		struct watch *w = &s->w[i];
+
+		ret = watch_open(w);
+		if (!ret) {
+			s->w[kept++] = *w;
+			continue;
+		}
+		if (ret == -ENOENT && ifname) {
+			if (netns && *netns)
+				pr_err("%s is not attached in network namespace %s: run 'naclemu attach %s-i %s RULES' first",
+				       w->ifname, netns, nsopt, w->ifname);
+			else
+				pr_err("%s is not attached: run 'naclemu attach -i %s RULES' first",
+				       w->ifname, w->ifname);
+			return NACL_EXIT_SYSTEM;
+		}
+		if (ret == -ENOENT)
+			continue; /* a folder without state: detach's business */
+		if (ret == -ENOPROTOOPT)
+			pr_err("%s (netns %s) was attached by a naclemu without drop events: "
+			       "detach and attach it again",
+			       w->ifname, ns_label(w->netns));
+		else if (ret == -EBUSY)
+			pr_err("the drop events of %s (netns %s) are being read by another "
+			       "'naclemu events' or 'naclemu run': one reader at a time",
+			       w->ifname, ns_label(w->netns));
+		else if (ret == -EUCLEAN)
+			pr_err("the pinned state in %s is incomplete: run 'naclemu detach%s%s -i %s' to clean it up",
+			       w->dir, *w->netns ? " -n " : "", w->netns, w->ifname);
+		else
+			pr_err("cannot open the drop events of %s (netns %s) in %s: %s",
+			       w->ifname, ns_label(w->netns), w->dir, strerror(-ret));
+		if (ifname)
+			return NACL_EXIT_SYSTEM;
+		refused++;
+	}
+	s->n = kept;
+	if (!s->n && refused)
+		return NACL_EXIT_SYSTEM;
+	if (!s->n) {
+		if (netns && *netns)
+			pr_err("no interface is attached in network namespace %s: run 'naclemu attach %s-i IFACE RULES' first",
+			       netns, nsopt);
+		else
+			pr_err("no interface is attached: run 'naclemu attach -i IFACE RULES' first");
+		return NACL_EXIT_SYSTEM;
+	}
+	return NACL_EXIT_OK;
+}
+
+/*
+ * Labels: the interface name, or NETNS/IFACE for those of named
+ * namespaces when the interfaces watched are in more than one namespace.
+ */
+static void watch_labels(struct stream *s)
+{
+	bool mixed = false;
+
+	for (size_t i = 1; i < s->n; i++)
+		if (strcmp(s->w[i].netns, s->w[0].netns))
+			mixed = true;
+	s->iface_width = EV_IFACE_WIDTH;
+	for (size_t i = 0; i < s->n; i++) {
+		struct watch *w = &s->w[i];
+		int len;
+
+		if (mixed && *w->netns)
+			snprintf(w->label, sizeof(w->label), "%s/%s", w->netns, w->ifname);
+		else
+			snprintf(w->label, sizeof(w->label), "%s", w->ifname);
+		len = (int)strlen(w->label);
+		if (len > s->iface_width)
+			s->iface_width = len;
+		w->s = s;
+	}
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct watch *w = ctx;
+	struct stream *s = w->s;
+	const struct naclemu_event *e = data;
+	char line[EV_LINE_LEN];
+	int ret;
+
+	if (s->discard || size < sizeof(*e))
+		return 0;
+	if (s->json) {
+		json_t *o = ev_json(e, w->label, s->offset_ns);
+
+		ret = o ? json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) : -1;
+		json_decref(o);
+		if (!ret && putchar('\n') == EOF)
+			ret = -1;
+	} else {
+		ret = fputs(ev_text(e, w->label, s->iface_width, s->offset_ns, line), stdout) ==
+		      EOF ? -1 : 0;
+	}
+	/* Line-buffered: the line is out (or failed) now. */
+	if (ret || ferror(stdout)) {
+		s->out_failed = true;
+		return -EPIPE;
+	}
+	s->printed++;
+	if (s->count && s->printed >= s->count)
+		return EV_STOP_COUNT;
+	return 0;
+}
+
+/*
+ * Stream the events of @s until a signal, --count, --timeout, an output
+ * error, or every interface detached.  @drain: first throw away what the
+ * rings hold (drops from before `events` started).  Prints the summary
+ * line.  Returns an exit status.
+ */
+static int stream_run(struct stream *s, bool drain)
+{
+	struct ring_buffer *rb = NULL;
+	double start = now_mono(), last_check = start;
+	__u64 suppressed = 0, lost = 0;
+	int ret = 0, exit = NACL_EXIT_OK;
+	char hdr[EV_LINE_LEN];
+
+	for (size_t i = 0; i < s->n && !ret; i++) {
+		if (!rb) {
+			rb = ring_buffer__new(s->w[i].events_fd, on_event, &s->w[i], NULL);
+			ret = rb ? 0 : -errno;
+		} else {
+			ret = ring_buffer__add(rb, s->w[i].events_fd, on_event, &s->w[i]);
+		}
+	}
+	if (ret) {
+		pr_err("cannot read the drop events ring buffer: %s", strerror(-ret));
+		ring_buffer__free(rb);
+		return NACL_EXIT_SYSTEM;
+	}
+	if (drain) {
+		s->discard = true;
+		ring_buffer__consume(rb);
+		s->discard = false;
+		for (size_t i = 0; i < s->n; i++)
+			watch_base(&s->w[i]);
+	}
+	for (size_t i = 0; i < s->n; i++)
+		if (!s->w[i].rate)
+			pr_warn("drop events are off on %s (attached with --events-rate 0)",
+				s->w[i].label);
+	/* As tcpdump's "listening on": the reader is in place from here. */
+	fprintf(stderr, "naclemu: listening for drops on");
+	for (size_t i = 0; i < s->n; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", s->w[i].label);
+	fprintf(stderr, "\n");
+	if (!s->json)
+		fputs(ev_text_header(s->iface_width, hdr), stdout);
+
+	while (!stop_signal) {
+		double now = now_mono();
+		int ms = 250;
+
+		if (s->timeout > 0) {
+			double left = s->timeout - (now - start);
+
+			if (left <= 0)
+				break;
+			if (left * 1000 < ms)
+				ms = (int)(left * 1000) + 1;
+		}
+		s->offset_ns = ev_clock_offset();
+		ret = ring_buffer__poll(rb, ms);
+		if (ret == EV_STOP_COUNT || ret == -EPIPE || s->out_failed)
+			break;
+		if (ret < 0 && ret != -EINTR) {
+			pr_err("reading the drop events failed: %s", strerror(-ret));
+			exit = NACL_EXIT_SYSTEM;
+			break;
+		}
+		/* About once a second: stop when every interface was detached. */
+		if (now - last_check >= 1) {
+			size_t alive = 0;
+
+			last_check = now;
+			for (size_t i = 0; i < s->n; i++) {
+				struct watch *w = &s->w[i];
+
+				if (!w->gone && !watch_alive(w)) {
+					w->gone = true;
+					pr_warn("%s was detached: no more events from it", w->label);
+				}
+				alive += !w->gone;
+			}
+			if (!alive)
+				break;
+		}
+	}
+	ring_buffer__free(rb);
+	fflush(stdout);
+	for (size_t i = 0; i < s->n; i++) {
+		struct watch *w = &s->w[i];
+
+		suppressed += slot_packets(w->counters_fd, NACLEMU_SLOT_EVENTS_SUPPRESSED) -
+			      w->base_suppressed;
+		lost += slot_packets(w->counters_fd, NACLEMU_SLOT_EVENTS_LOST) - w->base_lost;
+	}
+	fprintf(stderr, "naclemu: %llu events, %llu suppressed by the rate limit, %llu lost (ring buffer full)\n",
+		(unsigned long long)s->printed, (unsigned long long)suppressed,
+		(unsigned long long)lost);
+	return exit;
+}
+
+static void stream_free(struct stream *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		watch_close(&s->w[i]);
+	free(s->w);
+	s->w = NULL;
+	s->n = 0;
+}
+
+/* --count N and --timeout SECONDS, shared by events and run. */
+static int parse_count(const char *cmd, const char *arg, __u64 *count)
+{
+	__u32 v;
+
+	if (nacl_parse_u32(arg, UINT32_MAX, &v) || !v)
+		return nacl_usage_error(cmd, "--count wants a number of events >= 1, not '%s'", arg);
+	*count = v;
+	return NACL_EXIT_OK;
+}
+
+static int parse_timeout(const char *cmd, const char *arg, double *timeout)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v > 0) || v > EV_TIMEOUT_MAX)
+		return nacl_usage_error(cmd, "--timeout wants seconds, more than 0 (e.g. 10 or 0.5), not '%s'",
+					arg);
+	*timeout = v;
+	return NACL_EXIT_OK;
+}
+
+static int need_root(const char *cmd)
+{
+	if (geteuid() == 0)
+		return NACL_EXIT_OK;
+	pr_err("%s needs root (CAP_BPF, CAP_NET_ADMIN): run it as root", cmd);
+	return NACL_EXIT_SYSTEM;
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+static const char events_usage[] =
+	"Usage: naclemu events [-n NETNS] [-i IFACE] [--json] [--count N] [--timeout SECONDS]\n"
+	"\n"
+	"Print the packets naclemu drops, one line each, as they happen: those\n"
+	"denied by a rule or by the default deny (rule 32767 for IPv4, 32768 for\n"
+	"IPv6; '*' in the text), and malformed ones (rule '-' in the text; rule 0\n"
+	"and action \"malformed\" in JSON).  Without -i, every attached interface\n"
+	"(of NETNS with -n); -i without -n is in the caller's namespace.\n"
+	"\n"
+	"The kernel sends at most --events-rate events per second and CPU (set\n"
+	"at attach, default 1000); every drop is still counted in 'stats'.  When\n"
+	"the command ends, one line on stderr says how many events it printed\n"
+	"and how many the rate limit suppressed or a full ring buffer lost\n"
+	"meanwhile.  Drops from before it started are not printed.\n"
+	"\n"
+	"Options:\n"
+	"  -n, --netns NETNS   interfaces in this named network namespace\n"
+	"  -i, --interface IF  only this attached interface\n"
+	"      --json          one JSON object a line: time, interface, direction,\n"
+	"                      rule, action, family, protocol, src, dst, src_port,\n"
+	"                      dst_port, icmp_type, icmp_code, length, tcp_flags\n"
+	"      --count N       stop after N events\n"
+	"      --timeout SECS  stop after SECS seconds (decimals allowed)\n"
+	"\n"
+	"It also stops on SIGINT (Ctrl-C), SIGTERM, or when the interfaces are\n"
+	"detached.  Exit status: 0, 1 invalid arguments, 2 not attached or\n"
+	"system failure.\n"
+	"\n"
+	"Examples:\n"
+	"  naclemu events -i eth1\n"
+	"  naclemu events -i eth1 --json | jq -c 'select(.rule == 32767)'\n";
+
+int cmd_events(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "netns", required_argument, NULL, 'n' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct stream s = {};
+	const char *netns = NULL, *ifname = NULL;
+	int c, exit, ret;
+
+	optind = 0;
+	opterr = 0; /* one line of ours, not getopt's as well */
+	while ((c = getopt_long(argc, argv, ":n:i:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': netns = optarg; break;
+		case 'i': ifname = optarg; break;
+		case 'j': s.json = true; break;
+		case 'v': nacl_verbose = 1; break;
+		case 'c':
+			exit = parse_count("events", optarg, &s.count);
+			if (exit)
+				return exit;
+			break;
+		case 't':
+			exit = parse_timeout("events", optarg, &s.timeout);
+			if (exit)
+				return exit;
+			break;
+		case 'h':
+			fputs(events_usage, stdout);
+			return NACL_EXIT_OK;
+		case ':':
+			return nacl_usage_error("events", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return nacl_usage_error("events", "invalid option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return nacl_usage_error("events", "unexpected argument '%s'", argv[optind]);
+	if (ifname && !valid_ifname(ifname))
+		return nacl_usage_error("events", "'%s' is not an interface name", ifname);
+	if (netns && (!*netns || strchr(netns, '/')))
+		return nacl_usage_error("events", "'%s' is not a network namespace name", netns);
+	exit = need_root("events");
+	if (exit)
+		return exit;
+	libbpf_set_print(libbpf_log);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signals_catch();
+
+	ret = watch_find(&s, netns, ifname);
+	if (ret) {
+		pr_err("cannot list the attached interfaces in %s: %s", TC_PIN_ROOT, strerror(-ret));
+		stream_free(&s);
+		return NACL_EXIT_SYSTEM;
+	}
+	exit = watch_open_all(&s, netns, ifname);
+	if (!exit) {
+		watch_labels(&s);
+		exit = stream_run(&s, true);
+	}
+	stream_free(&s);
+	return exit;
+}
+
+/* ---- run ---------------------------------------------------------------- */
+
+static const char run_usage[] =
+	"Usage: naclemu run [-n NETNS] -i IFACE RULES [--acl ID] [--subnet CIDR]...\n"
+	"                   [--exempt CIDR]... [--events-rate N]\n"
+	"                   [--json] [--count N] [--timeout SECONDS]\n"
+	"\n"
+	"attach + events in the foreground: attach RULES to IFACE, print the\n"
+	"drops as 'naclemu events' does, and detach when it ends: on SIGINT\n"
+	"(Ctrl-C), SIGTERM or SIGHUP, after --count events or --timeout seconds,\n"
+	"when stdout is closed, or on an error.  Nothing of naclemu is left on\n"
+	"IFACE afterwards.  Messages of attach and detach go to stderr, so stdout\n"
+	"holds only events.  The options are those of attach and events.\n"
+	"\n"
+	"Exit status: 0, 1 invalid rules or arguments (or IFACE already\n"
+	"attached), 2 system failure.\n"
+	"\n"
+	"Example:\n"
+	"  naclemu run -i eth1 examples/docker-ephemeral.nacl --json --timeout 60\n";
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "netns", required_argument, NULL, 'n' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "acl", required_argument, NULL, 'a' },
+		{ "subnet", required_argument, NULL, 's' },
+		{ "exempt", required_argument, NULL, 'e' },
+		{ "events-rate", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct stream s = {};
+	const char *netns = NULL, *ifname = NULL;
+	char **av;
+	int c, ac = 1, exit, detach_exit;
+
+	/* attach's options are handed to tc_attach() as an argv of their own. */
+	av = calloc((size_t)argc + 1, sizeof(*av));
+	if (!av) {
+		pr_err("out of memory");
+		return NACL_EXIT_SYSTEM;
+	}
+	av[0] = "run";
+	optind = 0;
+	opterr = 0; /* one line of ours, not getopt's as well */
+	while ((c = getopt_long(argc, argv, ":n:i:vh", opts, NULL)) != -1) {
+		exit = NACL_EXIT_OK;
+		switch (c) {
+		case 'n': netns = optarg; av[ac++] = "-n"; av[ac++] = optarg; break;
+		case 'i': ifname = optarg; av[ac++] = "-i"; av[ac++] = optarg; break;
+		case 'a': av[ac++] = "--acl"; av[ac++] = optarg; break;
+		case 's': av[ac++] = "--subnet"; av[ac++] = optarg; break;
+		case 'e': av[ac++] = "--exempt"; av[ac++] = optarg; break;
+		case 'r': av[ac++] = "--events-rate"; av[ac++] = optarg; break;
+		case 'v': nacl_verbose = 1; break;
+		case 'j': s.json = true; break;
+		case 'c': exit = parse_count("run", optarg, &s.count); break;
+		case 't': exit = parse_timeout("run", optarg, &s.timeout); break;
+		case 'h':
+			fputs(run_usage, stdout);
+			free(av);
+			return NACL_EXIT_OK;
+		case ':':
+			exit = nacl_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
+			break;
+		default:
+			exit = nacl_usage_error("run", "invalid option '%s'", argv[optind - 1]);
+			break;
+		}
+		if (exit) {
+			free(av);
+			return exit;
+		}
+	}
+	while (optind < argc)
+		av[ac++] = argv[optind++];
+
+	/* Before attach: a signal during it ends the run right after. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signals_catch();
+	exit = tc_attach(ac, av, stderr);
+	free(av);
+	if (exit)
+		return exit;
+
+	/* Attached: from here every path detaches. */
+	libbpf_set_print(libbpf_log);
+	if (watch_add(&s, netns, ifname)) {
+		pr_err("out of memory");
+		exit = NACL_EXIT_SYSTEM;
+	} else if (watch_open(&s.w[0])) {
+		pr_err("cannot open the drop events of %s that attach just pinned", ifname);
+		exit = NACL_EXIT_SYSTEM;
+	} else {
+		watch_labels(&s);
+		/* Keep what the ring holds: every drop since attach is ours. */
+		exit = stream_run(&s, false);
+	}
+	stream_free(&s);
+	detach_exit = tc_detach(netns, ifname, stderr);
+	return exit ? exit : detach_exit;
+}
