@@ -80,13 +80,17 @@ static void on_signal(int sig)
 /*
  * SIGINT, SIGTERM and SIGHUP end the stream (and make `run` detach);
  * SIGPIPE is ignored so that a closed pipe (`| head`) is a write error we
- * see, not a death that would leave `run`'s filters behind.
+ * see, not a death that would leave `run`'s filters behind.  SA_RESTART:
+ * a signal during `run`'s attach lets the attach finish (then the stream
+ * ends at once) instead of failing its netlink calls with EINTR;
+ * epoll_wait() is never restarted, so the stream still sees it at once.
  */
 static void signals_catch(void)
 {
 	struct sigaction sa = {};
 
 	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -695,6 +699,7 @@ int cmd_run(int argc, char **argv)
 	struct stream s = {};
 	const char *netns = NULL, *ifname = NULL;
 	char **av;
+	bool gone;
 	int c, ac = 1, exit, detach_exit;
 
 	/* attach's options are handed to tc_attach() as an argv of their own. */
@@ -759,7 +764,11 @@ int cmd_run(int argc, char **argv)
 		/* Keep what the ring holds: every drop since attach is ours. */
 		exit = stream_run(&s, false);
 	}
+	/* Detached (or detached and attached again) by someone else: not ours. */
+	gone = s.n && s.w[0].gone;
 	stream_free(&s);
+	if (gone)
+		return exit;
 	detach_exit = tc_detach(netns, ifname, stderr);
 	return exit ? exit : detach_exit;
 }

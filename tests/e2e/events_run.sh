@@ -5,7 +5,8 @@
 # (SIGINT, SIGTERM, --timeout, --count, stdout closed by `| head`): no TC
 # filter of naclemu, no clsact qdisc it created, no pin, no map or program.
 # It never detaches what it did not attach (an interface already attached
-# stays attached), and a bad rule file attaches nothing.
+# stays attached, one detached under it is not detached again), and a bad
+# rule file attaches nothing.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 . tests/e2e/lab.sh
@@ -145,6 +146,19 @@ wait "$PIPE_PID"
 expect_eq "$(jq -r .dst_port "$LAB_TMP/head.out")" 7005 "the line head kept"
 expect_in "$(cat "$LAB_TMP/run.err")" "detached from $dev"
 check_gone "after stdout was closed"
+
+# Detached under it by someone else: run ends by itself (exit 0) and does
+# not try to detach again.
+run_bg
+record_ids
+expect_exit 0 lab_naclemu detach server
+for _ in $(seq 1 60); do kill -0 "$RUN_PID" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$RUN_PID" 2>/dev/null && fail "run still runs 3 s after its interface was detached"
+wait "$RUN_PID"
+expect_eq "$?" 0 "exit status of run after an outside detach"
+expect_in "$(cat "$LAB_TMP/run.err")" "$dev was detached: no more events from it"
+expect_not_in "$(cat "$LAB_TMP/run.err")" "is not attached"
+check_gone "after an outside detach"
 
 # Already attached: run refuses (exit 1) and leaves that attachment alone.
 expect_exit 0 lab_attach server "$LAB_TMP/server.nacl"
