@@ -99,10 +99,16 @@ section "2. $COUNT real connections, client ephemeral range 32768-60999 (Linux d
 show ip netns exec naclemu-client sysctl -w net.ipv4.ip_local_port_range="32768 60999"
 events_pid=
 if lab_has_cmd events; then
-	"$N" events -n naclemu-server -i v-server --timeout 60 >"$LAB_TMP/events" 2>&1 &
+	# The drops, streamed while the connections run (ready once it says
+	# "listening for drops on").
+	"$N" events -n naclemu-server -i v-server --timeout 60 \
+		>"$LAB_TMP/events" 2>"$LAB_TMP/events.err" &
 	events_pid=$!
 	LAB_PIDS+=("$events_pid")
-	sleep 0.3
+	for ((i = 0; i < 100; i++)); do
+		grep -q "listening for drops on" "$LAB_TMP/events.err" && break
+		sleep 0.05
+	done
 fi
 echo "Each connection's source port is a random port of that range, chosen by"
 echo "the kernel (bind to port 0); connect timeout ${TIMEOUT}s, $PARALLEL at a time."
@@ -120,12 +126,18 @@ awk '$1 !~ /^#/' "$LAB_TMP/before" | sort -k4,4r -k3,3n | awk '
 
 section "3. the drops"
 if [ -n "$events_pid" ]; then
-	sleep 0.3
+	sleep 0.3 # the last drops reach the reader
 	kill -INT "$events_pid" 2>/dev/null
 	wait "$events_pid" 2>/dev/null
-	echo "$ naclemu events -n naclemu-server -i v-server   (first lines of $(grep -c ' egress ' "$LAB_TMP/events") drops)"
+	echo "$ naclemu events -n naclemu-server -i v-server   (the first 5 drops)"
 	head -n 6 "$LAB_TMP/events"
-	grep -v '^[0-9]' "$LAB_TMP/events" | grep -v '^TIME' | tail -n 2
+	echo "..."
+	grep -v "listening for drops on" "$LAB_TMP/events.err"
+	# DST is CLIENT:PORT: the ports the dropped SYN-ACKs went to.
+	awk 'NR > 1 && $3 == "egress" && $5 == "tcp" { split($7, a, ":"); p = a[2] + 0; n++
+			if (!lo || p < lo) lo = p; if (p > hi) hi = p }
+		END { if (n) printf "%d TCP drops at egress (the SYN-ACKs), to client ports %d-%d\n", n, lo, hi }' \
+		"$LAB_TMP/events"
 else
 	echo "(this build of naclemu has no 'events' command yet: the counters tell the story)"
 fi

@@ -217,9 +217,14 @@ lab_events_start() {
 		>"$LAB_TMP/events-$host" 2>"$LAB_TMP/events-$host.err" &
 	LAB_EVENTS_PID[$host]=$!
 	LAB_PIDS+=("$!")
-	# Bounded wait until the reader is attached (it says nothing when it
-	# is ready, so give it a moment).
-	for ((i = 0; i < 4; i++)); do sleep 0.05; done
+	# Ready once it says "listening for drops on" (stderr), as tcpdump.
+	for ((i = 0; i < 100; i++)); do
+		grep -q "listening for drops on" "$LAB_TMP/events-$host.err" && return 0
+		kill -0 "${LAB_EVENTS_PID[$host]}" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "lab: naclemu events did not start: $(cat "$LAB_TMP/events-$host.err")" >&2
+	return 1
 }
 lab_events_stop() {
 	local host=$1 pid=${LAB_EVENTS_PID[$1]:-}
@@ -228,6 +233,8 @@ lab_events_stop() {
 	kill -INT "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	LAB_EVENTS_PID[$host]=
+	# Its summary line (events printed, suppressed, lost), for the log.
+	grep -v "listening for drops on" "$LAB_TMP/events-$host.err"
 }
 # events HOST JQ-FILTER: apply a jq filter to the JSON lines of HOST.  MLD
 # (ICMPv6 130-132, 143) is left out: every host sends MLD reports on its

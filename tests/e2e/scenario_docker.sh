@@ -28,7 +28,7 @@ lab_serve server udp 198.51.100.20:10001
 lab_exec client sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
 
 expect_exit 0 lab_attach server examples/docker-ephemeral.nacl --subnet 198.51.100.0/24
-lab_events_start server
+lab_events_start server || fail "naclemu events did not start"
 
 # TCP from chosen ports around the boundary, then 60 from random ports of
 # the client's range: ok exactly when the port is 49152 or above.

@@ -27,7 +27,7 @@ lab_serve server udp 198.51.100.20:5353,67
 denyall=$LAB_TMP/deny-all.nacl
 printf '# deny everything, both ways\ninbound\noutbound\n' >"$denyall"
 expect_exit 0 lab_attach server "$denyall" --exempt 192.0.2.10/32 --subnet 198.51.100.0/24
-lab_events_start server
+lab_events_start server || fail "naclemu events did not start"
 
 tcp=(--dst 198.51.100.20:10001 --timeout "$LAB_TIMEOUT")
 udp=(--dst 198.51.100.20:5353 --timeout "$LAB_TIMEOUT")

@@ -38,7 +38,7 @@ fixed=$LAB_TMP/web-server-v6.nacl
 expect_exit 0 "$NACLEMU" check "$fixed"
 
 expect_exit 0 lab_attach server examples/web-server-no-ephemeral.nacl
-lab_events_start server
+lab_events_start server || fail "naclemu events did not start"
 tcp=(--dst "[2001:db8:10::10]:80" --src 2001:db8:7::7 --timeout "$LAB_TIMEOUT")
 out=$(lab_conns client tcp "${tcp[@]}" --count 5 --parallel 5)
 expect_eq "$(conns_count timeout <<<"$out")" 5 "IPv6 connections before the update"

@@ -31,8 +31,8 @@ lab_relay lb 203.0.113.10:80 198.51.100.10:80
 
 expect_exit 0 lab_attach lb examples/lb-public.nacl
 expect_exit 0 lab_attach web examples/lb-private.nacl
-lab_events_start lb
-lab_events_start web
+lab_events_start lb || fail "naclemu events did not start"
+lab_events_start web || fail "naclemu events did not start"
 
 # Through the load balancer: every connection gets its echo back from the
 # web server.

@@ -31,7 +31,7 @@ for port in 443 22 80; do
 done
 
 expect_exit 0 lab_attach server examples/quiz.nacl
-lab_events_start server
+lab_events_start server || fail "naclemu events did not start"
 for port in 443 22 80; do
 	out=$(lab_conns client tcp --dst 192.0.2.10:$port --count $N --parallel $N --timeout "$LAB_TIMEOUT")
 	expect_eq "$(conns_count timeout <<<"$out")" $N "port $port with the NACL: timed out"

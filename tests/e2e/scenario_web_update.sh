@@ -27,7 +27,7 @@ fixed=$LAB_TMP/web-server-fixed.nacl
 } >"$fixed"
 
 expect_exit 0 lab_attach server examples/web-server-no-ephemeral.nacl
-lab_events_start server
+lab_events_start server || fail "naclemu events did not start"
 
 # Requests arrive, responses do not leave.
 tcp=(--dst 198.51.100.10:80 --src 203.0.113.7 --timeout "$LAB_TIMEOUT")
