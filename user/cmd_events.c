@@ -139,16 +139,6 @@ static __u32 map_id(int fd)
 	return info.id;
 }
 
-static int pinned(const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = bpf_obj_get(path);
-	return fd < 0 ? -errno : fd;
-}
-
 static void watch_close(struct watch *w)
 {
 	if (w->events_fd >= 0)
@@ -180,7 +170,7 @@ static int watch_open(struct watch *w)
 		watch_close(w);
 		return ret;
 	}
-	meta_fd = pinned(w->dir, TC_PIN_META);
+	meta_fd = tc_pinned_fd(w->dir, TC_PIN_META);
 	if (meta_fd < 0) {
 		watch_close(w);
 		return meta_fd;
@@ -194,8 +184,8 @@ static int watch_open(struct watch *w)
 		return ret;
 	}
 	w->rate = meta.events_rate;
-	w->counters_fd = pinned(w->dir, TC_PIN_COUNTERS);
-	w->events_fd = pinned(w->dir, TC_PIN_EVENTS);
+	w->counters_fd = tc_pinned_fd(w->dir, TC_PIN_COUNTERS);
+	w->events_fd = tc_pinned_fd(w->dir, TC_PIN_EVENTS);
 	if (w->counters_fd < 0 || w->events_fd < 0) {
 		ret = w->events_fd == -ENOENT ? -ENOPROTOOPT :
 		      w->counters_fd < 0 ? w->counters_fd : w->events_fd;
@@ -213,7 +203,7 @@ static int watch_open(struct watch *w)
 /* Whether @w's interface is still attached with the ring we read. */
 static bool watch_alive(const struct watch *w)
 {
-	int fd = pinned(w->dir, TC_PIN_EVENTS);
+	int fd = tc_pinned_fd(w->dir, TC_PIN_EVENTS);
 	bool same;
 
 	if (fd < 0)

@@ -155,16 +155,6 @@ static int mkdirs(const char *dir)
 	return 0;
 }
 
-static int pinned_fd(const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	join(path, dir, name);
-	fd = bpf_obj_get(path);
-	return fd < 0 ? -errno : fd;
-}
-
 static void attached_close(struct attached *a)
 {
 	if (a->meta_fd >= 0)
@@ -186,14 +176,14 @@ static int attached_open(const char *dir, struct attached *a)
 
 	memset(a, 0, sizeof(*a));
 	a->rules_fd = a->counters_fd = -1;
-	a->meta_fd = pinned_fd(dir, TC_PIN_META);
+	a->meta_fd = tc_pinned_fd(dir, TC_PIN_META);
 	if (a->meta_fd < 0) {
 		ret = a->meta_fd;
 		a->meta_fd = -1;
 		return ret;
 	}
-	a->rules_fd = pinned_fd(dir, TC_PIN_RULES);
-	a->counters_fd = pinned_fd(dir, TC_PIN_COUNTERS);
+	a->rules_fd = tc_pinned_fd(dir, TC_PIN_RULES);
+	a->counters_fd = tc_pinned_fd(dir, TC_PIN_COUNTERS);
 	a->rules = calloc(1, sizeof(*a->rules));
 	if (a->rules_fd < 0 || a->counters_fd < 0) {
 		ret = a->rules_fd < 0 ? a->rules_fd : a->counters_fd;
@@ -789,7 +779,7 @@ static __u32 pinned_prog_id(const char *dir, const char *name)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
-	int fd = pinned_fd(dir, name);
+	int fd = tc_pinned_fd(dir, name);
 
 	if (fd < 0)
 		return 0;
@@ -838,7 +828,7 @@ static int detach_target(const struct target *tp, FILE *out)
 		return NACL_EXIT_INVALID;
 	}
 	/* Whatever is pinned goes, even a half state; the filters by id. */
-	fd = pinned_fd(t.dir, TC_PIN_META);
+	fd = tc_pinned_fd(t.dir, TC_PIN_META);
 	if (fd >= 0) {
 		if (bpf_map_lookup_elem(fd, &zero, &meta))
 			memset(&meta, 0, sizeof(meta));

@@ -381,3 +381,14 @@ int tc_filters_query(int ifindex, __u32 *prog_in_id, __u32 *prog_out_id)
 		return ret;
 	return 0;
 }
+
+int tc_pinned_fd(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}

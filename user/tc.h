@@ -99,4 +99,11 @@ int tc_filters_detach(int ifindex, __u32 prog_in_id, __u32 prog_out_id,
  */
 int tc_filters_query(int ifindex, __u32 *prog_in_id, __u32 *prog_out_id);
 
+/*
+ * tc_pinned_fd() - open the object pinned as @dir/@name (a map or program
+ * of an attached interface).  Returns the fd, or -errno (-ENOENT when
+ * nothing is pinned there).
+ */
+int tc_pinned_fd(const char *dir, const char *name);
+
 #endif /* NACLEMU_TC_H */
