@@ -143,19 +143,6 @@ static __always_inline __u32 addr_search(const struct naclemu_table *t,
 	return i & (NACLEMU_SEARCH_SIZE - 1);
 }
 
-/* The same over the L4 key. */
-static __always_inline __u32 key_search(const struct naclemu_table *t, __u32 key)
-{
-	__u32 i = 0;
-
-#pragma unroll
-	for (__u32 step = NACLEMU_SEARCH_SIZE / 2; step; step >>= 1) {
-		if (t->key_bound[i + step] <= key)
-			i += step;
-	}
-	return i & (NACLEMU_SEARCH_SIZE - 1);
-}
-
 /* SPEC 1 "Not filtered", the parts that need the L4 header. */
 static __always_inline bool exempt_l4(const struct pkt *p)
 {
@@ -247,7 +234,7 @@ static __always_inline int judge(struct __sk_buff *skb, __u32 dir)
 	} else {
 		match = t->addr_bits[i] & t->proto_bits[p.protocol];
 		if (p.l4_known && p.has_key)
-			match &= t->key_bits[key_search(t, p.key)];
+			match &= t->key_bits[t->key_idx[p.key]];
 		else
 			match &= t->keyless;
 		if (match) {

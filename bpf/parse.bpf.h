@@ -45,6 +45,7 @@ enum parse_result {
 	PARSE_OK = 0,
 	PARSE_NOT_IP,    /* ARP, LLDP, ...: passed, counted exempt */
 	PARSE_MALFORMED, /* dropped, counted malformed */
+	PARSE_SLOW,      /* parse_fast() only: take the general path */
 };
 
 enum frag_kind {
@@ -301,12 +302,122 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
 	return PARSE_MALFORMED;
 }
 
+/*
+ * The L4 part of parse_fast(): the same fields and checks as parse_l4() for
+ * the L4 header at offset @o (a constant at each call), the IP packet ending
+ * at @end.  PARSE_SLOW for whatever parse_l4() would call malformed, and
+ * for a header past the linear part.
+ */
+static __always_inline int fast_l4(struct pkt *p, const __u8 *data,
+				   const __u8 *data_end, __u32 o, __u32 end,
+				   __u8 family, __u8 protocol)
+{
+	const __u8 *l4 = data + o;
+	__u32 doff;
+
+	switch (protocol) {
+	case IPPROTO_TCP:
+		if (o + 20 > end || l4 + 20 > data_end)
+			return PARSE_SLOW;
+		doff = l4[12] >> 4;
+		if (doff < 5 || o + doff * 4 > end)
+			return PARSE_SLOW;
+		p->tcp_flags = l4[13];
+		break;
+	case IPPROTO_UDP:
+		if (o + 8 > end || l4 + 8 > data_end)
+			return PARSE_SLOW;
+		break;
+	case IPPROTO_ICMPV6:
+		if (family == 4)
+			goto keyless;
+		/* fallthrough */
+	case IPPROTO_ICMP:
+		if (o + 8 > end || l4 + 8 > data_end)
+			return PARSE_SLOW;
+		p->key = (__u16)l4[0] << 8 | l4[1];
+		p->has_key = 1;
+		goto done;
+	default:
+		goto keyless;
+	}
+	p->key = (__u16)l4[2] << 8 | l4[3];
+	p->sport = (__u16)l4[0] << 8 | l4[1];
+	p->has_key = 1;
+	goto done;
+keyless:
+done:
+	p->l4_known = 1;
+	p->family = family;
+	p->protocol = protocol;
+	return PARSE_OK;
+}
+
+/*
+ * The common case, with one bounds check per header size and no helper
+ * call: an untagged Ethernet frame with IPv4 without options or IPv6
+ * without extension headers, not a fragment, its IP and L4 fixed headers in
+ * the linear part.  It gives what the general path would give for such a
+ * packet, and PARSE_SLOW (with @p's addresses possibly written, which the
+ * general path overwrites) for every other packet, including all those the
+ * general path calls malformed: the general path then decides.
+ */
+static __always_inline int parse_fast(struct __sk_buff *skb, struct pkt *p)
+{
+	const __u8 *data = (const __u8 *)(long)skb->data;
+	const __u8 *data_end = (const __u8 *)(long)skb->data_end;
+	__be16 eth_proto;
+	__u32 end;
+
+	/* Ethernet, IPv4 and 8 bytes of L4: the shortest frame handled. */
+	if (data + ETH_HLEN + sizeof(struct iphdr) + 8 > data_end)
+		return PARSE_SLOW;
+	eth_proto = *(const __be16 *)(data + 12);
+	if (eth_proto == bpf_htons(ETH_P_IP)) {
+		const struct iphdr *ip = (const void *)(data + ETH_HLEN);
+
+		/* Version 4, IHL 5; no MF flag, offset 0. */
+		if (data[ETH_HLEN] != 0x45 || (ip->frag_off & bpf_htons(0x3fff)))
+			return PARSE_SLOW;
+		end = ETH_HLEN + bpf_ntohs(ip->tot_len);
+		if (end < ETH_HLEN + sizeof(*ip) || end > skb->len)
+			return PARSE_SLOW;
+		p->src.lo = bpf_ntohl(ip->saddr);
+		p->dst.lo = bpf_ntohl(ip->daddr);
+		return fast_l4(p, data, data_end, ETH_HLEN + sizeof(*ip), end, 4,
+			       ip->protocol);
+	}
+	if (eth_proto == bpf_htons(ETH_P_IPV6)) {
+		const struct ipv6hdr *ip6 = (const void *)(data + ETH_HLEN);
+		__u8 nh;
+
+		if (data + ETH_HLEN + sizeof(*ip6) > data_end ||
+		    (data[ETH_HLEN] >> 4) != 6 || ip6->payload_len == 0)
+			return PARSE_SLOW;
+		end = ETH_HLEN + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+		if (end > skb->len)
+			return PARSE_SLOW;
+		nh = ip6->nexthdr;
+		if (nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
+		    nh == IPPROTO_FRAGMENT || nh == IPPROTO_DSTOPTS ||
+		    nh == IPPROTO_AH)
+			return PARSE_SLOW;
+		addr6(&p->src, ip6->saddr.in6_u.u6_addr32);
+		addr6(&p->dst, ip6->daddr.in6_u.u6_addr32);
+		return fast_l4(p, data, data_end, ETH_HLEN + sizeof(*ip6), end, 6, nh);
+	}
+	return PARSE_SLOW;
+}
+
 static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
 {
 	__be16 proto;
 	__u32 off;
 	int ret;
 
+	ret = parse_fast(skb, p);
+	if (ret != PARSE_SLOW)
+		return ret;
 	ret = parse_l2(skb, &off, &proto);
 	if (ret != PARSE_OK)
 		return ret;

@@ -32,6 +32,9 @@
 #define NACLEMU_SEARCH_SIZE (1 << NACLEMU_SEARCH_DEPTH)
 #define NACLEMU_MAX_CIDRS 16
 
+/* L4 keys: 16 bits (a port, or ICMP type << 8 | code). */
+#define NACLEMU_NKEYS 65536
+
 /* IPv6 extension headers walked before the packet is malformed. */
 #define NACLEMU_MAX_EXT_HDRS 8
 
@@ -113,10 +116,9 @@ _Static_assert(sizeof(struct naclemu_rule_info) == 32, "rule info layout");
  *           or types, IPv4 rule with protocol 58, full range 0-65535): the
  *           only ones a non-first fragment with unknown ports can match.
  * @allow: rules whose action is allow.
- * @key_bound: sorted starts of the elementary intervals of the L4 key
- *             (destination port, or type << 8 | code for ICMP), key_bound[0]
- *             = 0; unused entries are 0xffffffff (above any key).
- * @key_bits: rules matching every key of interval j (keyless ones included).
+ * @key_bits: per elementary interval j of the L4 key (destination port, or
+ *            type << 8 | code for ICMP), the rules matching every key in it
+ *            (keyless ones included).
  * @addr_bound: sorted starts of the elementary intervals of the rule CIDRs,
  *              the exempt and subnet CIDRs; addr_bound[0] = 0; unused entries
  *              are all-ones and repeat the last interval's bits and flags.
@@ -125,12 +127,15 @@ _Static_assert(sizeof(struct naclemu_rule_info) == 32, "rule info layout");
  * @slot: counter slot of each rule.
  * @default_slot: counter slot of the default deny.
  * @nrules: rules used; @info: what they are.
+ * @key_idx: the interval j of each L4 key: one load, where a binary search
+ *           took eight steps and their branches (a branch mispredicted
+ *           on most steps when packets vary).  64 KiB; intervals number at
+ *           most 1 + 2 * NACLEMU_MAX_RULES, so a byte holds one.
  */
 struct naclemu_table {
 	__u64 proto_bits[256];
 	__u64 keyless;
 	__u64 allow;
-	__u32 key_bound[NACLEMU_SEARCH_SIZE];
 	__u64 key_bits[NACLEMU_SEARCH_SIZE];
 	struct naclemu_addr addr_bound[NACLEMU_SEARCH_SIZE];
 	__u64 addr_bits[NACLEMU_SEARCH_SIZE];
@@ -139,6 +144,7 @@ struct naclemu_table {
 	__u32 default_slot;
 	__u32 nrules;
 	struct naclemu_rule_info info[NACLEMU_MAX_RULES];
+	__u8 key_idx[NACLEMU_NKEYS];
 };
 _Static_assert(sizeof(struct naclemu_table) % 8 == 0, "table padding");
 

@@ -4,12 +4,13 @@
  * tables (naclemu.h).
  *
  * Each field of a packet selects a 64-bit word of rules: the protocol by
- * direct index, the L4 key and the peer address by a binary search over the
- * starts of "elementary intervals".  The boundaries of all rules' ranges cut
- * the field's domain into intervals inside which every value is matched by
- * the same rules, so one word per interval is exact.  The search arrays are
- * padded to a fixed size, so the datapath always takes the same number of
- * steps, whatever the number of rules.
+ * direct index, the L4 key and the peer address by their "elementary
+ * interval".  The boundaries of all rules' ranges cut the field's domain
+ * into intervals inside which every value is matched by the same rules, so
+ * one word per interval is exact.  The L4 key's interval is a direct index
+ * (key_idx, one byte per key); the address's is a binary search over the
+ * intervals' starts, padded to a fixed size, so the datapath always takes
+ * the same number of steps, whatever the number of rules.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -92,22 +93,30 @@ static void span_bits(const struct span *spans, size_t n, u128 v, __u64 *bits,
 	}
 }
 
+/*
+ * The key intervals: key_bits per interval, key_idx per key.  At most
+ * 1 + 2 * NACLEMU_MAX_RULES intervals (a rule's range adds two bounds), so
+ * an index fits in key_idx's byte.
+ */
 static void fill_key(struct naclemu_table *t, const struct span *keys, size_t n)
 {
 	u128 b[NACLEMU_SEARCH_SIZE];
 	size_t nb = boundaries(keys, n, 0xffff, b);
 	__u8 unused;
 
+	_Static_assert(1 + 2 * NACLEMU_MAX_RULES <= 256, "key_idx is a byte");
 	for (size_t j = 0; j < NACLEMU_SEARCH_SIZE; j++) {
 		if (j < nb) {
-			t->key_bound[j] = (__u32)b[j];
 			span_bits(keys, n, b[j], &t->key_bits[j], &unused);
 			t->key_bits[j] |= t->keyless;
 		} else {
-			/* Above any key: the search never lands here. */
-			t->key_bound[j] = 0xffffffff;
-			t->key_bits[j] = 0;
+			t->key_bits[j] = 0; /* no key maps here */
 		}
+	}
+	for (size_t k = 0, j = 0; k < NACLEMU_NKEYS; k++) {
+		while (j + 1 < nb && b[j + 1] <= k)
+			j++;
+		t->key_idx[k] = (__u8)j;
 	}
 }
 

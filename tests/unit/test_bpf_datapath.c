@@ -350,23 +350,52 @@ static void bytes_counted(void **state)
 	assert_int_equal(b.bytes - a.bytes, len);
 }
 
+/*
+ * Every untagged, uncut IP case once more behind a VLAN tag, with the same
+ * expected verdict and counter: untagged frames take the parser's fast path
+ * (parse_fast() in bpf/parse.bpf.h), tagged ones the general path, so this
+ * checks that both give the same answer on every case above.
+ */
+static size_t vlan_twins(struct dcase *out, char names[][64])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct dcase *c = &cases[i];
+
+		if (c->f.vlans || c->f.cut || c->f.ethertype)
+			continue;
+		out[n] = *c;
+		out[n].f.vlans = 1;
+		snprintf(names[n], 64, "%s_general_path", c->name);
+		out[n].name = names[n];
+		n++;
+	}
+	return n;
+}
+
 int main(void)
 {
+	static struct dcase twins[sizeof(cases) / sizeof(cases[0])];
+	static char twin_names[sizeof(cases) / sizeof(cases[0])][64];
 	size_t n1 = sizeof(cases) / sizeof(cases[0]);
 	size_t n2 = sizeof(frag_cases) / sizeof(frag_cases[0]);
-	struct CMUnitTest *tests = calloc(n1 + n2 + 1, sizeof(*tests));
+	size_t n3 = vlan_twins(twins, twin_names);
+	struct CMUnitTest *tests = calloc(n1 + n2 + n3 + 1, sizeof(*tests));
 	int ret;
 
 	if (!tests)
 		return 1;
-	for (size_t i = 0; i < n1 + n2; i++) {
-		const struct dcase *c = i < n1 ? &cases[i] : &frag_cases[i - n1];
+	for (size_t i = 0; i < n1 + n2 + n3; i++) {
+		const struct dcase *c = i < n1 ? &cases[i] :
+					i < n1 + n2 ? &frag_cases[i - n1] : &twins[i - n1 - n2];
 
 		tests[i] = (struct CMUnitTest){ .name = c->name, .test_func = run_case,
 						.initial_state = (void *)c };
 	}
-	tests[n1 + n2] = (struct CMUnitTest){ .name = "bytes_counted", .test_func = bytes_counted };
-	ret = _cmocka_run_group_tests("bpf_datapath", tests, n1 + n2 + 1, group_setup,
+	tests[n1 + n2 + n3] = (struct CMUnitTest){ .name = "bytes_counted",
+						   .test_func = bytes_counted };
+	ret = _cmocka_run_group_tests("bpf_datapath", tests, n1 + n2 + n3 + 1, group_setup,
 				      group_teardown);
 	if (!H)
 		fprintf(stderr, "skip: %s\n", why);

@@ -68,10 +68,13 @@ static void tables(void **state)
 	assert_int_equal(t->keyless, 0x2);
 	assert_int_equal(t->allow, 0x1);
 	/* Key intervals: [0,79] [80,90] [91,65535]. */
-	assert_int_equal(t->key_bound[0], 0);
-	assert_int_equal(t->key_bound[1], 80);
-	assert_int_equal(t->key_bound[2], 91);
-	assert_int_equal(t->key_bound[3], 0xffffffff);
+	assert_int_equal(t->key_idx[0], 0);
+	assert_int_equal(t->key_idx[79], 0);
+	assert_int_equal(t->key_idx[80], 1);
+	assert_int_equal(t->key_idx[90], 1);
+	assert_int_equal(t->key_idx[91], 2);
+	assert_int_equal(t->key_idx[65535], 2);
+	assert_int_equal(t->key_bits[3], 0);
 	assert_int_equal(t->key_bits[0], 0x2);
 	assert_int_equal(t->key_bits[1], 0x3);
 	assert_int_equal(t->key_bits[2], 0x2);
