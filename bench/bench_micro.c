@@ -393,27 +393,37 @@ int main(int argc, char **argv)
 
 	/* Targets (issue 6), as per-round ratios within this one run. */
 	printf("\n| target | median [IQR] | min-max | limit | met |\n|---|---:|---:|---:|---|\n");
+	/*
+	 * The worst case: of the three packets at 39 rules (first rule, last
+	 * rule, default deny), ingress, the one with the highest median; the
+	 * flat ratio compares it with the same packet at 1 rule.
+	 */
 	for (int f = 4; f <= 6; f += 2) {
 		const struct config *one = NULL, *max = NULL;
 		struct bench_stat flat, floor;
 
 		for (int i = 0; i < nc; i++) {
-			if (cfg[i].kind != PK_NONE || cfg[i].family != f || cfg[i].dir ||
-			    strcmp(cfg[i].prog, "naclemu"))
+			if (cfg[i].kind == PK_MIX || cfg[i].family != f || cfg[i].dir ||
+			    cfg[i].size != 39 || strcmp(cfg[i].prog, "naclemu"))
 				continue;
-			if (cfg[i].size == 1)
-				one = &cfg[i];
-			if (cfg[i].size == 39)
+			if (!max || ns_stat(&cfg[i], (int)rounds).median >
+				    ns_stat(max, (int)rounds).median)
 				max = &cfg[i];
 		}
+		for (int i = 0; i < nc && max; i++)
+			if (cfg[i].kind == max->kind && cfg[i].family == f && !cfg[i].dir &&
+			    cfg[i].size == 1 && !strcmp(cfg[i].prog, "naclemu"))
+				one = &cfg[i];
+		if (!max || !one)
+			continue;
 		flat = ratio_stat(max, one, (int)rounds);
 		floor = ratio_stat(max, &cfg[0], (int)rounds);
-		printf("| flat: 39 rules / 1 rule, %s worst case | %s | %s | 1.10 | %s |\n",
-		       fam_name(f), fmt_stat(flat, "%.2f", b1), fmt_range(flat, b2),
-		       flat.median <= 1.10 ? "yes" : "no");
-		printf("| floor: 39 rules / empty, %s worst case | %s | %s | %.2f | %s |\n",
-		       fam_name(f), fmt_stat(floor, "%.2f", b1), fmt_range(floor, b2),
-		       f == 4 ? 1.3 : 1.5,
+		printf("| flat: 39 rules / 1 rule, %s worst case (%s) | %s | %s | 1.10 | %s |\n",
+		       fam_name(f), kind_name[max->kind], fmt_stat(flat, "%.2f", b1),
+		       fmt_range(flat, b2), flat.median <= 1.10 ? "yes" : "no");
+		printf("| floor: 39 rules / empty, %s worst case (%s) | %s | %s | %.2f | %s |\n",
+		       fam_name(f), kind_name[max->kind], fmt_stat(floor, "%.2f", b1),
+		       fmt_range(floor, b2), f == 4 ? 1.3 : 1.5,
 		       floor.median <= (f == 4 ? 1.3 : 1.5) ? "yes" : "no");
 	}
 

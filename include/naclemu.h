@@ -149,12 +149,37 @@ struct naclemu_table {
 _Static_assert(sizeof(struct naclemu_table) % 8 == 0, "table padding");
 
 /*
+ * struct naclemu_v4_index - the elementary interval of every IPv4 address
+ * (the index j into addr_bits/addr_flags of the IPv4 table of one
+ * direction), as a three-level table by the address's bits 31-16, 15-8 and
+ * 7-0: at most three dependent loads and two predictable branches, where a
+ * binary search over addr_bound took eight steps whose branches a varied
+ * traffic mispredicts.
+ *
+ * An entry below NACLEMU_V4_CHUNK is an interval index, the answer for every
+ * address under it; an entry c >= NACLEMU_V4_CHUNK sends the lookup to chunk
+ * c - NACLEMU_V4_CHUNK of the next level (only where an interval starts
+ * inside the /16 or /24).  Each interval start lies in one /16 and one /24,
+ * so fewer than NACLEMU_SEARCH_SIZE chunks are needed per level.  Host byte
+ * order addresses; 256 + 128 + 64 KiB.
+ */
+#define NACLEMU_V4_CHUNK 0x100
+#define NACLEMU_V4_CHUNKS NACLEMU_SEARCH_SIZE
+struct naclemu_v4_index {
+	__u16 l16[65536];                     /* by address >> 16 */
+	__u16 l24[NACLEMU_V4_CHUNKS][256];    /* by (address >> 8) & 0xff */
+	__u8 l32[NACLEMU_V4_CHUNKS][256];     /* by address & 0xff: the interval */
+};
+
+/*
  * struct naclemu_rules - a whole compiled rule set: the one value of the
- * inner map that the outer map naclemu_rules points to.  @generation counts
- * updates (1 after attach).
+ * inner map that the outer map naclemu_rules points to.  @v4: the IPv4
+ * address index of each direction (of t[dir][NACLEMU_V4]).  @generation
+ * counts updates (1 after attach).
  */
 struct naclemu_rules {
 	struct naclemu_table t[2][2]; /* [enum naclemu_dir][enum naclemu_fam] */
+	struct naclemu_v4_index v4[2]; /* [enum naclemu_dir] */
 	__u64 generation;
 };
 

@@ -120,10 +120,10 @@ static void fill_key(struct naclemu_table *t, const struct span *keys, size_t n)
 	}
 }
 
-static void fill_addr(struct naclemu_table *t, const struct span *addrs,
-		      size_t n, u128 max)
+/* Returns the number of interval starts, written to @b. */
+static size_t fill_addr(struct naclemu_table *t, const struct span *addrs,
+			size_t n, u128 max, u128 b[NACLEMU_SEARCH_SIZE])
 {
-	u128 b[NACLEMU_SEARCH_SIZE];
 	size_t nb = boundaries(addrs, n, max, b);
 
 	for (size_t j = 0; j < NACLEMU_SEARCH_SIZE; j++) {
@@ -141,6 +141,56 @@ static void fill_addr(struct naclemu_table *t, const struct span *addrs,
 			span_bits(addrs, n, b[nb - 1], &t->addr_bits[j],
 				  &t->addr_flags[j]);
 	}
+	return nb;
+}
+
+/* The interval holding @a: the last j with b[j] <= a (b[0] = 0). */
+static __u32 interval_of(const u128 *b, size_t nb, __u32 a)
+{
+	size_t lo = 0, hi = nb; /* b[lo] <= a < b[hi] (b[nb] = infinity) */
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (b[mid] <= a)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (__u32)lo;
+}
+
+/*
+ * The IPv4 index (struct naclemu_v4_index) of the @nb interval starts @b:
+ * a /16 or /24 whose first and last address lie in one interval gets that
+ * interval; any other gets a chunk at the next level.
+ */
+static void fill_v4_index(struct naclemu_v4_index *x, const u128 *b, size_t nb)
+{
+	size_t n24 = 0, n32 = 0;
+
+	for (__u32 h = 0; h < 65536; h++) {
+		__u32 first = h << 16, j = interval_of(b, nb, first);
+
+		if (j == interval_of(b, nb, first | 0xffff)) {
+			x->l16[h] = (__u16)j;
+			continue;
+		}
+		x->l16[h] = (__u16)(NACLEMU_V4_CHUNK + n24);
+		for (__u32 m = 0; m < 256; m++) {
+			__u32 f24 = first | m << 8, j24 = interval_of(b, nb, f24);
+
+			if (j24 == interval_of(b, nb, f24 | 0xff)) {
+				x->l24[n24][m] = (__u16)j24;
+				continue;
+			}
+			x->l24[n24][m] = (__u16)(NACLEMU_V4_CHUNK + n32);
+			for (__u32 k = 0; k < 256; k++)
+				x->l32[n32][k] = (__u8)interval_of(b, nb, f24 | k);
+			n32++;
+		}
+		n24++;
+	}
 }
 
 static void add_cidrs(struct span *addrs, size_t *n, const struct nacl_cidr *c,
@@ -157,9 +207,11 @@ static void add_cidrs(struct span *addrs, size_t *n, const struct nacl_cidr *c,
 static int compile_table(const struct nacl_ruleset *rs,
 			 const struct compile_extra *x, enum nacl_dir dir,
 			 __u8 family, struct naclemu_table *t,
-			 char err[NACL_MSG_LEN])
+			 struct naclemu_v4_index *v4, char err[NACL_MSG_LEN])
 {
 	struct span keys[NACLEMU_MAX_RULES], addrs[MAX_SPANS];
+	u128 b[NACLEMU_SEARCH_SIZE];
+	size_t nb;
 	size_t nkeys = 0, naddrs = 0, idx = 0;
 	__u8 fam = family == 4 ? NACLEMU_V4 : NACLEMU_V6;
 
@@ -214,7 +266,9 @@ static int compile_table(const struct nacl_ruleset *rs,
 	add_cidrs(addrs, &naddrs, x->subnet, x->nsubnet, family, NACLEMU_AF_SUBNET);
 
 	fill_key(t, keys, nkeys);
-	fill_addr(t, addrs, naddrs, family == 4 ? 0xffffffffu : ~(u128)0);
+	nb = fill_addr(t, addrs, naddrs, family == 4 ? 0xffffffffu : ~(u128)0, b);
+	if (family == 4)
+		fill_v4_index(v4, b, nb);
 	return 0;
 }
 
@@ -235,7 +289,7 @@ int compile_rules(const struct nacl_ruleset *rs, const struct compile_extra *ext
 		for (int fam = 0; fam < 2; fam++) {
 			ret = compile_table(rs, x, (enum nacl_dir)dir,
 					    fam == NACLEMU_V4 ? 4 : 6,
-					    &out->t[dir][fam], err);
+					    &out->t[dir][fam], &out->v4[dir], err);
 			if (ret)
 				return ret;
 		}
