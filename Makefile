@@ -34,7 +34,8 @@ endif
 # `apt-get update` then install the missing ones.
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	    libjansson-dev libcmocka-dev libclang-rt-14-dev iproute2 jq \
-	    iputils-ping ncat python3 gnuplot-nox iperf3 nftables ethtool
+	    iputils-ping ncat python3 gnuplot-nox iperf3 nftables ethtool \
+	    iptables netsniff-ng
 DEPS_STAMP := $(OUT)/.deps
 
 .PHONY: deps

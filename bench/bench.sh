@@ -3,9 +3,11 @@
 #
 #   micro  build/bench_micro: ns/packet under BPF_PROG_TEST_RUN against an
 #          empty TC program and the parser alone, 1..39 rules (see its header)
-#   macro  bench/bench_macro.sh: iperf3 TCP over a veth pair between two
-#          network namespaces, no filter / naclemu / nftables (BENCH_MACRO=0
-#          skips it)
+#   macro  bench/bench_macro.sh: traffic over a veth pair between two
+#          network namespaces, no filter / naclemu / nftables / iptables: an
+#          iperf3 TCP stream (TSO on and off), small UDP packets at trafgen's
+#          highest rate, and a flood of denied packets with drop events off
+#          and on (BENCH_MACRO=0 skips it)
 #
 # Writes bench/results/<date>-<kernel>.md and the plot <date>-<kernel>.png.
 # Knobs: BENCH_ROUNDS (21), BENCH_REPEAT (500000 runs per measurement).
@@ -45,7 +47,7 @@ echo "  BENCH    micro: $ROUNDS rounds x $REPEAT runs "
 
 macro_status="skipped (BENCH_MACRO=0)"
 if [ "${BENCH_MACRO:-1}" != 0 ] && [ -x bench/bench_macro.sh ]; then
-	echo "  BENCH    macro: iperf3 over veth"
+	echo "  BENCH    macro: iperf3 and trafgen over veth"
 	if NACLEMU="$OUT/naclemu" bench/bench_macro.sh >"$tmp/macro.md" 2>"$tmp/macro.err"; then
 		macro_status=ok
 	else
@@ -106,7 +108,7 @@ EOF
 	echo
 	echo "![cost against rule count]($name.png)"
 	echo
-	echo "## Macro: TCP throughput over veth"
+	echo "## Macro: traffic over veth"
 	echo
 	if [ "$macro_status" = ok ]; then
 		cat "$tmp/macro.md"
