@@ -156,7 +156,7 @@ $(OUT)/bench_micro: bench/bench_micro.c $(OUT)/libnacl.a $(HDRS) $(TEST_HDRS) | 
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(OUT)/libnacl.a $(LDLIBS) -o $@
 
 .PHONY: bench
-bench: $(OUT)/naclemu $(OUT)/bench_micro
+bench: $(OUT)/naclemu $(OUT)/bench_micro $(OUT)/bench_empty.bpf.o
 	$(Q)OUT=$(OUT) bench/bench.sh
 
 # ---- install ---------------------------------------------------------------

@@ -3,6 +3,8 @@
 # veth pair between a client and a server network namespace, filtered by
 #
 #   none      nothing
+#   tc-empty  an empty TC program (bench_empty.bpf.o: return TC_ACT_OK) on
+#             the same hooks as naclemu: what any TC program costs there
 #   naclemu   `naclemu attach` with 39 numbered rules per direction and
 #             family (AWS's maximum), the traffic matching the last IPv4 rule
 #   nftables  netdev ingress and egress chains with the same rules, in the
@@ -36,11 +38,12 @@
 set -eu
 cd "$(dirname "$0")/.."
 NACLEMU=${NACLEMU:-build/naclemu}
+EMPTY_OBJ=${EMPTY_OBJ:-build/bench_empty.bpf.o}
 ROUNDS=${BENCH_MACRO_ROUNDS:-5}
 SECS=${BENCH_MACRO_SECONDS:-3}
 PACKETS=${BENCH_MACRO_PACKETS:-2000000}
 
-for t in iperf3 nft iptables trafgen ethtool ip jq; do
+for t in iperf3 nft iptables trafgen tc ethtool ip jq; do
 	command -v $t >/dev/null || { echo "naclemu: bench_macro needs $t (make deps)" >&2; exit 2; }
 done
 
@@ -144,6 +147,11 @@ filter_on() { # $1: filter, $2: namespace, $3: device, $4: naclemu rules
 	naclemu) # (39 rules: quota warnings expected)
 		"$NACLEMU" attach -n "$2" -i "$3" "$4" >/dev/null 2>"$tmp/attach.err" ||
 			{ cat "$tmp/attach.err" >&2; return 1; } ;;
+	tc-empty)
+		ip netns exec "$2" tc qdisc add dev "$3" clsact
+		for hook in ingress egress; do
+			ip netns exec "$2" tc filter add dev "$3" $hook bpf da obj "$EMPTY_OBJ" sec tc
+		done ;;
 	nftables) ip netns exec "$2" nft -f "$tmp/$([ "$3" = vc ] && echo client || echo server).nft" ;;
 	iptables) ip netns exec "$2" iptables-restore "$tmp/bench.ipt" ;;
 	esac
@@ -151,6 +159,7 @@ filter_on() { # $1: filter, $2: namespace, $3: device, $4: naclemu rules
 filter_off() { # $1: filter, $2: namespace, $3: device
 	case $1 in
 	naclemu) "$NACLEMU" detach -n "$2" -i "$3" >/dev/null ;;
+	tc-empty) ip netns exec "$2" tc qdisc del dev "$3" clsact ;;
 	nftables) ip netns exec "$2" nft delete table netdev nbm ;;
 	iptables) ip netns exec "$2" iptables -P INPUT ACCEPT
 		  ip netns exec "$2" iptables -P OUTPUT ACCEPT
@@ -199,7 +208,7 @@ rotated() {
 	echo "$@"
 }
 
-filters="none naclemu nftables iptables"
+filters="none tc-empty naclemu nftables iptables"
 for r in $(seq 1 "$ROUNDS"); do
 	# tcp: the filter on the client.
 	for tso in on off; do
@@ -280,8 +289,8 @@ echo "|---|---|---:|---:|---:|---:|---:|"
 awk -F'\t' "$stat_awk"'
 { g[$1, $2, $3] = $4; c[$1, $2, $3] = $5; s[$1, $2, $3] = $6; rounds[$1] = 1 }
 END {
-	split("on off", T, " "); split("none naclemu nftables iptables", F, " ")
-	for (ti = 1; ti <= 2; ti++) for (fi = 1; fi <= 4; fi++) {
+	split("on off", T, " "); nf = split("none tc-empty naclemu nftables iptables", F, " ")
+	for (ti = 1; ti <= 2; ti++) for (fi = 1; fi <= nf; fi++) {
 		gl = ""; rl = ""; nl = ""; cl = ""; sl = ""
 		for (r in rounds) {
 			k = r SUBSEP T[ti] SUBSEP F[fi]
@@ -290,7 +299,7 @@ END {
 			nl = nl " " g[k] / g[r, T[ti], "nftables"]
 		}
 		printf "| %s | %s | %s | %s | %s | %s | %s |\n", T[ti], F[fi], stat(gl, "%.2f"),
-		       fi == 1 ? "1" : stat(rl, "%.3f"), fi == 3 ? "1" : stat(nl, "%.3f"),
+		       fi == 1 ? "1" : stat(rl, "%.3f"), F[fi] == "nftables" ? "1" : stat(nl, "%.3f"),
 		       stat(cl, "%.0f"), stat(sl, "%.0f")
 	}
 }' "$tmp/tcp.tsv"
@@ -302,8 +311,8 @@ echo "|---|---:|---:|---:|"
 awk -F'\t' "$stat_awk"'
 { p[$1, $2] = $3; rounds[$1] = 1 }
 END {
-	split("none naclemu nftables iptables", F, " ")
-	for (fi = 1; fi <= 4; fi++) {
+	nf = split("none tc-empty naclemu nftables iptables", F, " ")
+	for (fi = 1; fi <= nf; fi++) {
 		pl = ""; rl = ""; nl = ""
 		for (r in rounds) {
 			pl = pl " " p[r, F[fi]] / 1e6
@@ -311,7 +320,7 @@ END {
 			nl = nl " " p[r, F[fi]] / p[r, "nftables"]
 		}
 		printf "| %s | %s | %s | %s |\n", F[fi], stat(pl, "%.3f"),
-		       fi == 1 ? "1" : stat(rl, "%.3f"), fi == 3 ? "1" : stat(nl, "%.3f")
+		       fi == 1 ? "1" : stat(rl, "%.3f"), F[fi] == "nftables" ? "1" : stat(nl, "%.3f")
 	}
 }' "$tmp/udp.tsv"
 echo
