@@ -95,9 +95,8 @@ nacl_dir() { # $1: the ports of rule 138
 	echo outbound
 	nacl_dir 5201
 } >"$tmp/bench.nacl"
-# The server's view (the UDP and flood workloads): the frames come in from
-# 192.0.2.1 to UDP 5201 (rule 139) or to UDP 9 (the default deny).
-cp "$tmp/bench.nacl" "$tmp/server.nacl"
+# On the server (the udp and flood workloads) the same inbound rules judge
+# the frames from 192.0.2.1: to UDP 5201 rule 139, to UDP 9 the default deny.
 
 # The same for nftables: non-IP passes (naclemu exempts it), then the rules.
 nft_rules() { # $1: saddr|daddr, $2: last TCP rule's ports
@@ -121,8 +120,8 @@ nft_table() { # $1: device
 	echo "  }"
 	echo "}"
 }
-nft_table vc >"$tmp/client.nft"
-nft_table vs >"$tmp/server.nft"
+nft_table vc >"$tmp/vc.nft"
+nft_table vs >"$tmp/vs.nft"
 
 # And for iptables (iptables-restore input; IPv4 only: the traffic is IPv4).
 ipt_rules() { # $1: chain, $2: -s|-d, $3: last TCP rule's ports (a:b)
@@ -152,7 +151,7 @@ filter_on() { # $1: filter, $2: namespace, $3: device, $4: naclemu rules
 		for hook in ingress egress; do
 			ip netns exec "$2" tc filter add dev "$3" $hook bpf da obj "$EMPTY_OBJ" sec tc
 		done ;;
-	nftables) ip netns exec "$2" nft -f "$tmp/$([ "$3" = vc ] && echo client || echo server).nft" ;;
+	nftables) ip netns exec "$2" nft -f "$tmp/$3.nft" ;;
 	iptables) ip netns exec "$2" iptables-restore "$tmp/bench.ipt" ;;
 	esac
 }
@@ -233,7 +232,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	offload on
 	# udp: the filter on the server.
 	for f in $(rotated "$r" $filters); do
-		filter_on "$f" "$S" vs "$tmp/server.nacl"
+		filter_on "$f" "$S" vs "$tmp/bench.nacl"
 		pps=$(trafgen_pps "$tmp/udp.cfg") || { filter_off "$f" "$S" vs; exit 1; }
 		if [ "$f" = naclemu ]; then
 			# Every frame must have been judged by rule 139, not dropped.
@@ -250,7 +249,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		case $ev in
 		off) rate=0 ;; on) rate=1000 ;; all) rate=1000000 ;;
 		esac
-		"$NACLEMU" attach -n "$S" -i vs --events-rate "$rate" "$tmp/server.nacl" >/dev/null 2>&1
+		"$NACLEMU" attach -n "$S" -i vs --events-rate "$rate" "$tmp/bench.nacl" >/dev/null 2>&1
 		epid=""
 		if [ "$ev" != off ]; then
 			"$NACLEMU" events -n "$S" -i vs >/dev/null 2>"$tmp/events.err" &

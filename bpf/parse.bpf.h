@@ -330,7 +330,7 @@ static __always_inline int fast_l4(struct pkt *p, const __u8 *data,
 		break;
 	case IPPROTO_ICMPV6:
 		if (family == 4)
-			goto keyless;
+			goto done;
 		/* fallthrough */
 	case IPPROTO_ICMP:
 		if (o + 8 > end || l4 + 8 > data_end)
@@ -339,13 +339,11 @@ static __always_inline int fast_l4(struct pkt *p, const __u8 *data,
 		p->has_key = 1;
 		goto done;
 	default:
-		goto keyless;
+		goto done; /* no ports or types */
 	}
 	p->key = (__u16)l4[2] << 8 | l4[3];
 	p->sport = (__u16)l4[0] << 8 | l4[1];
 	p->has_key = 1;
-	goto done;
-keyless:
 done:
 	p->l4_known = 1;
 	p->family = family;
