@@ -30,18 +30,21 @@ endif
 .SUFFIXES:
 
 # ---- dependencies ----------------------------------------------------------
-# One idempotent step: silent when every package is there, otherwise
+# Three package lists, one per goal: building, testing, benchmarking.  Each
+# is one idempotent step: silent when every package is there, otherwise
 # `apt-get update` then install the missing ones.
-DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
-	    libjansson-dev libcmocka-dev libclang-rt-14-dev iproute2 jq \
-	    iputils-ping ncat python3 gnuplot-nox iperf3 nftables ethtool \
-	    iptables netsniff-ng
+BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
+	      libjansson-dev scdoc
+TEST_PKGS  := libcmocka-dev libclang-rt-14-dev iproute2 jq iputils-ping ncat \
+	      python3 man-db groff-base
+BENCH_PKGS := gnuplot-nox iperf3 nftables ethtool iptables netsniff-ng
 DEPS_STAMP := $(OUT)/.deps
+TEST_DEPS_STAMP := $(OUT)/.deps-test
+BENCH_DEPS_STAMP := $(OUT)/.deps-bench
 
-.PHONY: deps
-deps: $(DEPS_STAMP)
-$(DEPS_STAMP): Makefile | $(OUT)
-	$(Q)missing=""; for p in $(DEB_PKGS); do \
+# $(call install-pkgs,PACKAGES): install those of PACKAGES that are missing.
+define install-pkgs
+	$(Q)missing=""; for p in $(1); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -50,6 +53,20 @@ $(DEPS_STAMP): Makefile | $(OUT)
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
+endef
+
+.PHONY: deps deps-test deps-bench
+deps: $(DEPS_STAMP)
+deps-test: $(TEST_DEPS_STAMP)
+deps-bench: $(BENCH_DEPS_STAMP)
+$(DEPS_STAMP): Makefile | $(OUT)
+	$(call install-pkgs,$(BUILD_PKGS))
+	$(Q)touch $@
+$(TEST_DEPS_STAMP): Makefile | $(DEPS_STAMP)
+	$(call install-pkgs,$(TEST_PKGS))
+	$(Q)touch $@
+$(BENCH_DEPS_STAMP): Makefile | $(DEPS_STAMP)
+	$(call install-pkgs,$(BENCH_PKGS))
 	$(Q)touch $@
 
 # ---- flags -----------------------------------------------------------------
@@ -64,26 +81,34 @@ BPF_CFLAGS := -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
 SAN        := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # ---- sources ---------------------------------------------------------------
-BPF_SRCS   := $(wildcard bpf/*.bpf.c)
-BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
-SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
-USER_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
+# user/ by role: rules/ (model and readers), analysis/ (evaluator and what
+# is built on it), datapath/ (everything that touches the kernel), output/
+# (formats and logging), cli/ (the commands).  All but cli/main.c go into
+# one library that the tool, the tests and the benchmark link.
+BPF_SRCS   := bpf/naclemu.bpf.c
+BENCH_BPF  := $(wildcard bench/bpf/*.bpf.c)
+USER_SRCS  := $(filter-out user/cli/main.c,$(wildcard user/*/*.c))
 USER_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
 SAN_OBJS   := $(patsubst user/%.c,$(OUT)/san/%.o,$(USER_SRCS))
-HDRS       := $(wildcard include/*.h user/*.h bpf/*.h)
+HDRS       := $(wildcard include/*.h user/*/*.h bpf/*.h)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 TEST_HDRS  := $(wildcard tests/unit/*.h)
+# Only the datapath's loader needs the skeleton.
+SKEL_USERS := datapath/loader datapath/ops
 
 .PHONY: all
 all: $(OUT)/naclemu
 
-$(OUT) $(OUT)/user $(OUT)/san $(OUT)/tests:
+$(OUT) $(OUT)/tests $(OUT)/bench:
 	$(Q)mkdir -p $@
 
 # BPF: clang -> bpftool gen object (links and strips DWARF-only sections) ->
-# bpftool gen skeleton.
-$(OUT)/%.tmp.bpf.o: bpf/%.bpf.c $(HDRS) | $(DEPS_STAMP) $(OUT)
+# bpftool gen skeleton.  The benchmark's programs build the same way.
+$(OUT)/%.tmp.bpf.o: bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) | $(DEPS_STAMP) $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(OUT)/bench/%.tmp.bpf.o: bench/bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) | $(DEPS_STAMP) $(OUT)/bench
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 $(OUT)/%.bpf.o: $(OUT)/%.tmp.bpf.o
@@ -93,13 +118,15 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<)) > $@
 
-$(OUT)/user/%.o: user/%.c $(HDRS) $(SKELS) | $(DEPS_STAMP) $(OUT)/user
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+$(foreach u,$(SKEL_USERS),$(eval $(OUT)/user/$(u).o $(OUT)/san/$(u).o: $(OUT)/naclemu.skel.h))
 
-$(OUT)/san/%.o: user/%.c $(HDRS) $(SKELS) | $(DEPS_STAMP) $(OUT)/san
+$(OUT)/user/%.o: user/%.c $(HDRS) | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/san/%.o: user/%.c $(HDRS) | $(DEPS_STAMP)
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN) -c $< -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $(SAN) -c $< -o $@
 
 $(OUT)/libnacl.a: $(USER_OBJS)
 	$(call msg,AR,$@)
@@ -108,29 +135,31 @@ $(OUT)/libnacl-san.a: $(SAN_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(OUT)/naclemu: $(OUT)/user/main.o $(OUT)/libnacl.a
+$(OUT)/naclemu: $(OUT)/user/cli/main.o $(OUT)/libnacl.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/naclemu-san: user/main.c $(OUT)/libnacl-san.a $(HDRS) | $(DEPS_STAMP)
+$(OUT)/naclemu-san: user/cli/main.c $(OUT)/libnacl-san.a $(HDRS) | $(DEPS_STAMP)
 	$(call msg,LINK-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN) user/main.c $(OUT)/libnacl-san.a $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN) user/cli/main.c $(OUT)/libnacl-san.a $(LDLIBS) -o $@
 
 # Unit tests (cmocka), built with AddressSanitizer and UBSan.
-$(OUT)/tests/%: tests/unit/%.c $(OUT)/libnacl-san.a $(TEST_HDRS) | $(OUT)/tests
+$(OUT)/tests/%: tests/unit/%.c $(OUT)/libnacl-san.a $(TEST_HDRS) $(OUT)/naclemu.skel.h | $(TEST_DEPS_STAMP) $(OUT)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -Itests/unit $< $(OUT)/libnacl-san.a $(LDLIBS) -lcmocka -o $@
 
-# libFuzzer target for the text and JSON parsers.
-FUZZ_SRCS := user/parse_text.c user/parse_json.c user/model.c
-$(OUT)/fuzz_parse: tests/fuzz/fuzz_parse.c $(FUZZ_SRCS) $(HDRS) | $(DEPS_STAMP) $(OUT)
+# libFuzzer target for the rule-file readers.
+FUZZ_SRCS := $(wildcard user/rules/*.c)
+$(OUT)/fuzz_parse: tests/fuzz/fuzz_parse.c $(FUZZ_SRCS) $(HDRS) | $(TEST_DEPS_STAMP) $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) -O1 -g -Iinclude -Iuser $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		tests/fuzz/fuzz_parse.c $(FUZZ_SRCS) $(PKG_LIBS) -o $@
 
+-include docs/man/man.mk
+
 # ---- tests -----------------------------------------------------------------
 .PHONY: test test-build fuzz
-test-build: $(OUT)/naclemu $(OUT)/naclemu-san $(UNIT_BINS) $(BPF_OBJS) $(OUT)/fuzz_parse
+test-build: $(OUT)/naclemu $(OUT)/naclemu-san $(UNIT_BINS) $(OUT)/naclemu.bpf.o $(OUT)/fuzz_parse | $(TEST_DEPS_STAMP)
 
 # The one test command (README, .ci/run): every unit, CLI, BPF and
 # end-to-end test, then a short fuzz run.  Root is needed for the BPF and
@@ -145,28 +174,30 @@ fuzz: $(OUT)/fuzz_parse
 # The docker/ephemeral-port case on real traffic, in network namespaces
 # (root; about 15 seconds; removes everything it made, also on Ctrl-C).
 .PHONY: demo
-demo: $(OUT)/naclemu
+demo: $(OUT)/naclemu | $(TEST_DEPS_STAMP)
 	$(Q)NACLEMU=$(abspath $(OUT))/naclemu demo/demo.sh
 
+# ---- benchmark (bench/) -------------------------------------------------------
 # Per-packet cost (BPF_PROG_TEST_RUN, against an empty program) and, with
 # iperf3 over veth, throughput against nftables; writes
 # bench/results/<date>-<kernel>.md and .png (root; a few minutes).
-$(OUT)/bench_micro: bench/bench_micro.c $(OUT)/libnacl.a $(HDRS) $(TEST_HDRS) | $(DEPS_STAMP)
+BENCH_SKELS := $(patsubst bench/bpf/%.bpf.c,$(OUT)/bench/%.skel.h,$(BENCH_BPF))
+$(OUT)/bench_micro: bench/bench_micro.c $(OUT)/libnacl.a $(HDRS) $(TEST_HDRS) $(BENCH_SKELS) $(OUT)/naclemu.skel.h | $(BENCH_DEPS_STAMP)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(OUT)/libnacl.a $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -I$(OUT)/bench -Itests/unit $< $(OUT)/libnacl.a $(LDLIBS) -o $@
 
 .PHONY: bench
-bench: $(OUT)/naclemu $(OUT)/bench_micro $(OUT)/bench_empty.bpf.o
+bench: $(OUT)/naclemu $(OUT)/bench_micro $(OUT)/bench/bench_empty.bpf.o | $(BENCH_DEPS_STAMP)
 	$(Q)OUT=$(OUT) bench/bench.sh
 
 # ---- install ---------------------------------------------------------------
 .PHONY: install uninstall clean
-install: $(OUT)/naclemu
+install: $(OUT)/naclemu install-man
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/naclemu/examples
 	install -m 0755 $(OUT)/naclemu $(DESTDIR)$(PREFIX)/sbin/naclemu
 	install -m 0644 examples/* $(DESTDIR)$(PREFIX)/share/naclemu/examples/
 
-uninstall:
+uninstall: uninstall-man
 	rm -f $(DESTDIR)$(PREFIX)/sbin/naclemu
 	rm -rf $(DESTDIR)$(PREFIX)/share/naclemu
 

@@ -48,7 +48,7 @@ echo "  BENCH    micro: $ROUNDS rounds x $REPEAT runs "
 macro_status="skipped (BENCH_MACRO=0)"
 if [ "${BENCH_MACRO:-1}" != 0 ] && [ -x bench/bench_macro.sh ]; then
 	echo "  BENCH    macro: iperf3 and trafgen over veth"
-	if NACLEMU="$OUT/naclemu" EMPTY_OBJ="$OUT/bench_empty.bpf.o" bench/bench_macro.sh >"$tmp/macro.md" 2>"$tmp/macro.err"; then
+	if NACLEMU="$OUT/naclemu" EMPTY_OBJ="$OUT/bench/bench_empty.bpf.o" bench/bench_macro.sh >"$tmp/macro.md" 2>"$tmp/macro.err"; then
 		macro_status=ok
 	else
 		macro_status="failed: $(tail -n 1 "$tmp/macro.err")"

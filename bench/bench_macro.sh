@@ -38,7 +38,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 NACLEMU=${NACLEMU:-build/naclemu}
-EMPTY_OBJ=${EMPTY_OBJ:-build/bench_empty.bpf.o}
+EMPTY_OBJ=${EMPTY_OBJ:-build/bench/bench_empty.bpf.o}
 ROUNDS=${BENCH_MACRO_ROUNDS:-5}
 SECS=${BENCH_MACRO_SECONDS:-3}
 PACKETS=${BENCH_MACRO_PACKETS:-2000000}

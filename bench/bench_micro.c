@@ -24,7 +24,7 @@
 #include <time.h>
 
 #include "bpf_harness.h"
-#include "bench.h"
+#include "datapath/measure.h"
 #include "bench_empty.skel.h"
 #include "bench_parse.skel.h"
 #include "bench_parse_direct.skel.h"
@@ -105,9 +105,9 @@ static void bench_packet(int dir, int family, int k, int port, struct nacl_packe
 	uint8_t peer[16] = {}, local[16] = {};
 
 	memset(p, 0, sizeof(*p));
-	p->dir = (enum nacl_dir)dir;
+	p->dir = (enum naclemu_dir)dir;
 	p->family = (uint8_t)family;
-	p->protocol = NACL_PROTO_TCP;
+	p->protocol = NACLEMU_PROTO_TCP;
 	p->l4_known = true;
 	p->src_port = 40000;
 	p->dst_port = (uint16_t)port;
@@ -133,8 +133,8 @@ static void bench_packet(int dir, int family, int k, int port, struct nacl_packe
 /* 256 packets over the 39-rule set: every rule, both ends, misses. */
 static void build_mix(const struct nacl_ruleset *rs)
 {
-	static const int protos[] = { NACL_PROTO_TCP, NACL_PROTO_TCP, NACL_PROTO_UDP,
-				      NACL_PROTO_ICMP, 47 };
+	static const int protos[] = { NACLEMU_PROTO_TCP, NACLEMU_PROTO_TCP, NACLEMU_PROTO_UDP,
+				      NACLEMU_PROTO_ICMP, 47 };
 	struct nacl_packet p;
 
 	for (int i = 0; i < MIX_PACKETS; i++) {
@@ -144,8 +144,8 @@ static void build_mix(const struct nacl_ruleset *rs)
 
 		bench_packet(dir, family, k < 0 ? -1 : k, 1000 + 10 * (int)(rnd() % 39) +
 			     (int)(rnd() % 8), &p);
-		p.protocol = (uint8_t)(proto == NACL_PROTO_ICMP && family == 6 ?
-				       NACL_PROTO_ICMPV6 : proto);
+		p.protocol = (uint8_t)(proto == NACLEMU_PROTO_ICMP && family == 6 ?
+				       NACLEMU_PROTO_ICMPV6 : proto);
 		p.icmp_type = 8;
 		mix[i].len = bench_frame(&p, mix[i].frame);
 		mix[i].dir = dir;

@@ -2,7 +2,8 @@
 /*
  * naclemu.bpf.c - the NACL datapath: one program at TC ingress (inbound
  * rules), one at TC egress (outbound rules), classic clsact in direct-action
- * mode.  Every packet is parsed, checked against SPEC section 1's exemptions
+ * mode.  Every packet is parsed, checked against the exemptions of
+ * docs/semantics.md section 1
  * and judged by the compiled rule set (include/naclemu.h), first match wins.
  *
  * Verdicts: a denied or malformed packet is TC_ACT_SHOT; everything else is
@@ -141,20 +142,20 @@ static __always_inline __u32 addr_index_v4(const struct naclemu_v4_index *x, __u
 	return e & (NACLEMU_SEARCH_SIZE - 1);
 }
 
-/* SPEC 1 "Not filtered", the parts that need the L4 header. */
+/* Not filtered (docs/semantics.md section 1), the parts that need the L4 header. */
 static __always_inline bool exempt_l4(const struct pkt *p)
 {
 	if (!p->l4_known)
 		return false;
-	/* IPv6 neighbour discovery, ICMPv6 133-137. */
+	/* IPv6 neighbour discovery. */
 	if (p->family == 6 && p->protocol == IPPROTO_ICMPV6 &&
-	    (p->key >> 8) >= 133 && (p->key >> 8) <= 137)
+	    (p->key >> 8) >= NACLEMU_ND_TYPE_FIRST && (p->key >> 8) <= NACLEMU_ND_TYPE_LAST)
 		return true;
 	/* DHCP / DHCPv6, by destination port: to the server or the client. */
 	if (p->protocol == IPPROTO_UDP) {
 		if (p->family == 4)
-			return p->key == 67 || p->key == 68;
-		return p->key == 546 || p->key == 547;
+			return p->key == NACLEMU_DHCP_SERVER_PORT || p->key == NACLEMU_DHCP_CLIENT_PORT;
+		return p->key == NACLEMU_DHCPV6_CLIENT_PORT || p->key == NACLEMU_DHCPV6_SERVER_PORT;
 	}
 	return false;
 }
@@ -213,11 +214,10 @@ static __always_inline int judge(struct __sk_buff *skb, __u32 dir)
 	rs = inner ? bpf_map_lookup_elem(inner, &zero) : NULL;
 	if (!rs) {
 		/* No rule set (never the case once attached): only '*' deny. */
-		slot = NACLEMU_SLOT_DEFAULT + 2 * dir + (p.family == 6);
-		return verdict(skb, dir, &p, slot, false,
-			       NACLEMU_RULE_DEFAULT_V4 + (p.family == 6));
+		slot = NACLEMU_SLOT_DEFAULT_OF(dir, NACLEMU_FAM_IDX(p.family));
+		return verdict(skb, dir, &p, slot, false, NACLEMU_RULE_DEFAULT(p.family));
 	}
-	t = &rs->t[dir & 1][p.family == 6];
+	t = &rs->t[dir & 1][NACLEMU_FAM_IDX(p.family)];
 
 	/* Inbound rules look at the source, outbound at the destination. */
 	peer = dir == NACLEMU_INGRESS ? &p.src : &p.dst;
@@ -246,7 +246,7 @@ static __always_inline int judge(struct __sk_buff *skb, __u32 dir)
 		} else {
 			slot = t->default_slot;
 			allow = false;
-			rule = NACLEMU_RULE_DEFAULT_V4 + (p.family == 6);
+			rule = NACLEMU_RULE_DEFAULT(p.family);
 		}
 	}
 

@@ -14,7 +14,7 @@
  * the same bytes and fail on the same packets: the truncation tests do not
  * depend on the way taken.
  *
- * Choices (SPEC 1 leaves them open):
+ * Choices (AWS leaves them open; docs/semantics.md section 1):
  * - Ethernet only, with at most two VLAN tags (802.1Q or 802.1ad) in the
  *   frame; a third tag, or a frame cut inside its L2 headers, is malformed.
  * - IPv4: version 4, IHL >= 5, options skipped, total length within the

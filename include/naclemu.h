@@ -41,15 +41,60 @@
 /* Entries of the fragment memory (LRU): datagrams in flight at once. */
 #define NACLEMU_FRAG_ENTRIES 4096
 
+/*
+ * Directions.  AWS's inbound rules judge a packet at TC ingress, its
+ * outbound rules at TC egress: one direction, two names.
+ */
 enum naclemu_dir {
 	NACLEMU_INGRESS = 0, /* inbound rules */
 	NACLEMU_EGRESS = 1,  /* outbound rules */
+	NACLEMU_NDIRS = 2,
 };
 
+/*
+ * Address families.  A family is always written 4 or 6 (in CIDRs, packets,
+ * events, the fragment memory); tables are indexed by NACLEMU_FAM_IDX().
+ */
 enum naclemu_fam {
-	NACLEMU_V4 = 0,
-	NACLEMU_V6 = 1,
+	NACLEMU_V4 = 0, /* table index of family 4 */
+	NACLEMU_V6 = 1, /* table index of family 6 */
+	NACLEMU_NFAMS = 2,
 };
+#define NACLEMU_FAM_IDX(family) ((family) == 6 ? NACLEMU_V6 : NACLEMU_V4)
+#define NACLEMU_FAMILY(idx) ((idx) == NACLEMU_V6 ? 6 : 4)
+
+/*
+ * Rule numbers.  AWS RuleNumber is 1..32766; describe-network-acls shows
+ * the implicit '*' deny as 32767 (IPv4) and 32768 (IPv6), and naclemu
+ * reports it so.  0 stands for "no rule" (a malformed packet's event).
+ */
+#define NACLEMU_RULE_MIN 1
+#define NACLEMU_RULE_MAX 32766
+#define NACLEMU_RULE_MALFORMED 0
+#define NACLEMU_RULE_DEFAULT_V4 32767
+#define NACLEMU_RULE_DEFAULT_V6 32768
+#define NACLEMU_RULE_DEFAULT(family) \
+	((family) == 6 ? NACLEMU_RULE_DEFAULT_V6 : NACLEMU_RULE_DEFAULT_V4)
+
+/* IANA protocol numbers the rules give meaning to; -1 is AWS's "all". */
+#define NACLEMU_PROTO_ALL (-1)
+#define NACLEMU_PROTO_ICMP 1
+#define NACLEMU_PROTO_TCP 6
+#define NACLEMU_PROTO_UDP 17
+#define NACLEMU_PROTO_ICMPV6 58
+
+/*
+ * Traffic AWS does not filter (docs/semantics.md section 1, "Not
+ * filtered"): IPv6 neighbour discovery (ICMPv6 types 133 router
+ * solicitation .. 137 redirect), DHCP (UDP 67 server, 68 client) and DHCPv6
+ * (UDP 546 client, 547 server), by destination port.
+ */
+#define NACLEMU_ND_TYPE_FIRST 133
+#define NACLEMU_ND_TYPE_LAST 137
+#define NACLEMU_DHCP_SERVER_PORT 67
+#define NACLEMU_DHCP_CLIENT_PORT 68
+#define NACLEMU_DHCPV6_CLIENT_PORT 546
+#define NACLEMU_DHCPV6_SERVER_PORT 547
 
 /*
  * Counter slots: index into the per-CPU array naclemu_counters.  The fixed
@@ -58,8 +103,8 @@ enum naclemu_fam {
  * slot (and so its counts) across `update`.
  */
 enum naclemu_slot {
-	NACLEMU_SLOT_DEFAULT = 0,    /* + 2 * dir + fam: the implicit '*' deny */
-	NACLEMU_SLOT_EXEMPT = 4,     /* + dir: not filtered (SPEC 1) */
+	NACLEMU_SLOT_DEFAULT = 0,    /* NACLEMU_SLOT_DEFAULT_OF(): the implicit '*' deny */
+	NACLEMU_SLOT_EXEMPT = 4,     /* + dir: not filtered */
 	NACLEMU_SLOT_SUBNET = 6,     /* + dir: peer inside --subnet */
 	NACLEMU_SLOT_MALFORMED = 8,  /* + dir: truncated or malformed, dropped */
 	NACLEMU_SLOT_EVENTS_LOST = 10,       /* drop events: ring buffer full */
@@ -67,6 +112,9 @@ enum naclemu_slot {
 	NACLEMU_SLOT_FIRST_RULE = 16,
 	NACLEMU_NSLOTS = 1024,
 };
+
+/* The default deny's slot of direction @dir, table index @fam. */
+#define NACLEMU_SLOT_DEFAULT_OF(dir, fam) (NACLEMU_SLOT_DEFAULT + 2 * (dir) + (fam))
 
 /* One counter slot of one CPU.  @bytes counts skb->len (from the MAC header). */
 struct naclemu_counter {
@@ -89,21 +137,41 @@ struct naclemu_addr {
 };
 
 /*
- * struct naclemu_rule_info - one rule as the tool compiled it.  The program
- * does not read it; `status`, `stats` and `update` do (update keeps the slot
- * of a rule whose info is unchanged).  Same units as struct nacl_rule.
+ * struct naclemu_cidr - one IPv4 or IPv6 CIDR block, as the rule model, the
+ * command line and the pinned state all keep it.
+ * @family: 4 or 6.
+ * @prefix_len: 0..32 (IPv4) or 0..128 (IPv6).
+ * @addr: network byte order; IPv4 uses addr[0..3], the rest is zero.  Host
+ *        bits are always clear (the readers canonicalise, as AWS does).
+ */
+struct naclemu_cidr {
+	__u8 family;
+	__u8 prefix_len;
+	__u8 addr[16];
+};
+_Static_assert(sizeof(struct naclemu_cidr) == 18, "cidr layout");
+
+/*
+ * struct naclemu_rule_info - one rule as the tool compiled it: the user
+ * side's struct nacl_rule (rules/model.h) without its position in the
+ * file.  The program reads only @number (for drop events); `status`,
+ * `stats` and `update` read the rest (update keeps the counter slot of a
+ * rule whose info is unchanged).
+ * @number: 1..32766.  @allow: 1 allow, 0 deny.
+ * @protocol: -1 (all) or 0..255.
+ * @port_from, @port_to: host byte order, TCP and UDP rules only.
+ * @icmp_type, @icmp_code: -1 (any) or 0..255, ICMP rules only.
  */
 struct naclemu_rule_info {
 	__u16 number;
 	__u8 allow;
-	__u8 prefix_len;
+	__u8 pad;
 	__s16 protocol;
 	__u16 port_from;
 	__u16 port_to;
 	__s16 icmp_type;
 	__s16 icmp_code;
-	__u16 pad;
-	__u8 addr[16]; /* network byte order; IPv4 in addr[0..3] */
+	struct naclemu_cidr cidr;
 };
 _Static_assert(sizeof(struct naclemu_rule_info) == 32, "rule info layout");
 
@@ -206,33 +274,63 @@ struct naclemu_frag_val {
 };
 _Static_assert(sizeof(struct naclemu_frag_val) == 8, "frag value layout");
 
-/* A CIDR as the tool keeps it in the pinned state. */
-struct naclemu_cidr {
-	__u8 family; /* 4 or 6 */
-	__u8 prefix_len;
-	__u8 addr[16]; /* network byte order */
-};
 
 /*
- * struct naclemu_meta - the attach state, the one value of the pinned map
+ * The pinned state's layout: which maps are pinned and what their values
+ * look like (this header's structs).  A naclemu build reads and updates only
+ * state of its own layout, and detaches state of any layout.  Raise
+ * NACLEMU_STATE_LAYOUT whenever a pinned map's value changes.
+ *
+ * Layout 1 (naclemu 0.1.0) had no version: its meta began with the magic
+ * NACLEMU_META_MAGIC_V1, then ifindex at byte 4 and created_qdisc at byte
+ * 16.  From layout 2 on, meta begins with struct naclemu_meta_head, which
+ * every later layout keeps as it is, so that any build can detach.
+ */
+#define NACLEMU_STATE_LAYOUT 2
+#define NACLEMU_META_MAGIC 0x4e414d45u    /* "NAME": naclemu meta, layout >= 2 */
+#define NACLEMU_META_MAGIC_V1 0x4e41434cu /* "NACL": layout 1 */
+#define NACLEMU_META_V1_IFINDEX_OFF 4
+#define NACLEMU_META_V1_QDISC_OFF 16
+
+/* Bits of naclemu_meta_head.flags. */
+#define NACLEMU_META_CREATED_QDISC 0x1 /* attach created the clsact qdisc */
+
+/*
+ * struct naclemu_meta_head - the start of the attach record, the same in
+ * every layout from 2 on.
+ * @magic: NACLEMU_META_MAGIC.  @layout: NACLEMU_STATE_LAYOUT of the build
+ * that attached.  @size: sizeof(struct naclemu_meta) of that build.
+ * @ifindex: the interface, in its own namespace.  @flags: NACLEMU_META_*.
+ */
+struct naclemu_meta_head {
+	__u32 magic;
+	__u16 layout;
+	__u16 size;
+	__u32 ifindex;
+	__u32 flags;
+};
+_Static_assert(sizeof(struct naclemu_meta_head) == 16, "meta head layout");
+
+/*
+ * struct naclemu_meta - the attach record, the one value of the pinned map
  * naclemu_meta.  Only the tool reads it (bpffs holds no plain files).
  * @handle, @priority: our two TC filters (one on ingress, one on egress).
- * @created_qdisc: attach created the clsact qdisc, so detach may remove it
- *                 once no filter is left on it.
  * @next_slot: where the round-robin search for a fresh counter slot resumes,
  *             so a retired slot is not handed out again at once.
+ * @attach_time, @update_time: CLOCK_REALTIME, seconds.
+ * @ifname, @netns: where it was attached; @acl_id, @path: the rules' source.
+ * @subnet, @exempt: the --subnet and --exempt CIDRs, @nsubnet / @nexempt.
+ * @events_rate: --events-rate: events per second and CPU, 0 = off.
  */
 struct naclemu_meta {
-	__u32 magic; /* NACLEMU_META_MAGIC */
-	__u32 ifindex;
+	struct naclemu_meta_head head;
 	__u32 handle;
 	__u32 priority;
-	__u8 created_qdisc;
+	__u32 next_slot;
 	__u8 nsubnet;
 	__u8 nexempt;
-	__u8 pad;
-	__u32 next_slot;
-	__u64 attach_time; /* CLOCK_REALTIME, seconds */
+	__u8 pad[2];
+	__u64 attach_time;
 	__u64 update_time;
 	char ifname[16];
 	char netns[64];
@@ -240,11 +338,11 @@ struct naclemu_meta {
 	char path[256];
 	struct naclemu_cidr subnet[NACLEMU_MAX_CIDRS];
 	struct naclemu_cidr exempt[NACLEMU_MAX_CIDRS];
-	__u32 events_rate; /* --events-rate: events per second and CPU, 0 = off */
+	__u32 events_rate;
 	__u32 pad2;
 };
-
-#define NACLEMU_META_MAGIC 0x4e41434cu /* "NACL" */
+_Static_assert(sizeof(struct naclemu_meta) % 8 == 0, "meta padding");
+_Static_assert(sizeof(struct naclemu_meta) < 65536, "meta size fits head.size");
 
 /*
  * Drop events.  Every dropped packet (denied by a numbered rule, by the
@@ -259,11 +357,6 @@ struct naclemu_meta {
  */
 #define NACLEMU_EVENTS_RING (256 * 1024) /* bytes: 3640 events of 64 + 8 */
 #define NACLEMU_EVENTS_RATE_MAX 1000000
-
-/* Rule number of a malformed packet's event: no rule judged it. */
-#define NACLEMU_RULE_MALFORMED 0
-#define NACLEMU_RULE_DEFAULT_V4 32767
-#define NACLEMU_RULE_DEFAULT_V6 32768
 
 /* Bits of naclemu_event.flags: which fields hold something. */
 #define NACLEMU_EVF_PROTO 0x1 /* @protocol is known */

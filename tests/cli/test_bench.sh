@@ -25,7 +25,7 @@ expect_in "$err" "/nonexistent.nacl"
 # Not root: exit 2 and one line that says so.
 if command -v setpriv >/dev/null; then
 	expect_exit 2 setpriv --reuid=65534 --regid=65534 --clear-groups "$N" bench examples/web-server.nacl
-	expect_eq "$err" "naclemu: bench needs root (CAP_BPF, for BPF_PROG_TEST_RUN): run it as root"
+	expect_eq "$err" "naclemu: bench needs root (CAP_BPF, CAP_NET_ADMIN): run it as root"
 fi
 
 tmp=$(mktemp -d /tmp/naclemu-bench-test.XXXXXX)

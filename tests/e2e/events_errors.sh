@@ -24,15 +24,15 @@ one_line() {
 	expect_in "$err" "naclemu: " "$1"
 }
 
-# Nothing attached yet.
-expect_exit 2 "$NACLEMU" events -n "$ns" -i "$dev"
+# Nothing attached yet: exit 1, as for update, detach and stats.
+expect_exit 1 "$NACLEMU" events -n "$ns" -i "$dev"
 expect_eq "$err" "naclemu: $dev is not attached in network namespace $ns: run 'naclemu attach -n $ns -i $dev RULES' first"
 one_line "not attached, -n -i"
-expect_exit 2 "$NACLEMU" events -i nclt-eve-no0
+expect_exit 1 "$NACLEMU" events -i nclt-eve-no0
 expect_eq "$err" "naclemu: nclt-eve-no0 is not attached: run 'naclemu attach -i nclt-eve-no0 RULES' first"
-expect_exit 2 "$NACLEMU" events -n "$ns" --json
+expect_exit 1 "$NACLEMU" events -n "$ns" --json
 expect_eq "$err" "naclemu: no interface is attached in network namespace $ns: run 'naclemu attach -n $ns -i IFACE RULES' first"
-expect_exit 2 "$NACLEMU" events -n nclt-eve-nosuch
+expect_exit 1 "$NACLEMU" events -n nclt-eve-nosuch
 expect_in "$err" "no interface is attached in network namespace nclt-eve-nosuch"
 expect_eq "$out" "" "stdout of a refused events"
 

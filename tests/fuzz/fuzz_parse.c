@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nacl.h"
+#include "rules/model.h"
+#include "rules/read.h"
+#include "analysis/eval.h"
 
 /* Too large for the stack of a fuzzer thread: one static copy. */
 static struct nacl_ruleset rs;
@@ -26,7 +28,7 @@ static void check_invariants(int ret, const char *err)
 			abort();
 		return;
 	}
-	for (int d = 0; d < NACL_NDIRS; d++) {
+	for (int d = 0; d < NACLEMU_NDIRS; d++) {
 		size_t fam[2] = { 0, 0 };
 
 		if (rs.count[d] > NACL_MAX_RULES)
@@ -34,8 +36,8 @@ static void check_invariants(int ret, const char *err)
 		for (size_t i = 0; i < rs.count[d]; i++) {
 			const struct nacl_rule *r = &rs.rules[d][i];
 
-			if (r->number < NACL_RULE_MIN ||
-			    r->number > NACL_RULE_MAX)
+			if (r->number < NACLEMU_RULE_MIN ||
+			    r->number > NACLEMU_RULE_MAX)
 				abort();
 			if (i && r->number <= rs.rules[d][i - 1].number)
 				abort();

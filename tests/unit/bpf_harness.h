@@ -23,9 +23,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "compile.h"
+#include "analysis/eval.h"
+#include "datapath/compile.h"
+#include "datapath/datapath.h"
 #include "naclemu.skel.h"
-#include "tc.h"
+#include "datapath/datapath.h"
 
 struct harness {
 	struct naclemu *skel;
@@ -48,6 +50,7 @@ static inline int harness_quiet(enum libbpf_print_level level, const char *fmt, 
 static inline struct harness *harness_open(char *why, size_t whylen)
 {
 	struct harness *h;
+	int ret;
 
 	if (geteuid() != 0) {
 		snprintf(why, whylen, "needs root for BPF_PROG_TEST_RUN");
@@ -58,21 +61,21 @@ static inline struct harness *harness_open(char *why, size_t whylen)
 	if (!h)
 		return NULL;
 	h->rules = calloc(1, sizeof(*h->rules));
-	h->skel = naclemu__open_and_load();
+	ret = dp_load(NULL, &h->skel);
 	h->ncpus = libbpf_num_possible_cpus();
-	if (!h->rules || !h->skel || h->ncpus <= 0) {
-		snprintf(why, whylen, "cannot load build/naclemu.bpf.o: %s",
-			 strerror(errno));
-		naclemu__destroy(h->skel);
+	if (!h->rules || ret || h->ncpus <= 0) {
+		snprintf(why, whylen, "cannot load the naclemu BPF object: %s",
+			 strerror(ret ? -ret : ENOMEM));
+		dp_unload(h->skel);
 		free(h->rules);
 		free(h);
 		return NULL;
 	}
 	h->percpu = calloc((size_t)h->ncpus, sizeof(*h->percpu));
-	h->prog[NACLEMU_INGRESS] = bpf_program__fd(h->skel->progs.naclemu_ingress);
-	h->prog[NACLEMU_EGRESS] = bpf_program__fd(h->skel->progs.naclemu_egress);
-	h->outer_fd = bpf_map__fd(h->skel->maps.naclemu_rules);
-	h->counters_fd = bpf_map__fd(h->skel->maps.naclemu_counters);
+	h->prog[NACLEMU_INGRESS] = dp_prog_fd(h->skel, NACLEMU_INGRESS);
+	h->prog[NACLEMU_EGRESS] = dp_prog_fd(h->skel, NACLEMU_EGRESS);
+	h->outer_fd = dp_rules_fd(h->skel);
+	h->counters_fd = dp_counters_fd(h->skel);
 	return h;
 }
 
@@ -80,7 +83,7 @@ static inline void harness_close(struct harness *h)
 {
 	if (!h)
 		return;
-	naclemu__destroy(h->skel);
+	dp_unload(h->skel);
 	free(h->percpu);
 	free(h->rules);
 	free(h);
@@ -93,7 +96,7 @@ static inline int harness_set_rules(struct harness *h, const struct nacl_ruleset
 	struct naclemu_frag_key k, next;
 	__u32 fresh[COMPILE_MAX_FRESH], cursor = 0;
 	size_t nfresh;
-	int ret, frags = bpf_map__fd(h->skel->maps.naclemu_frags);
+	int ret, frags = dp_frags_fd(h->skel);
 
 	ret = compile_rules(rs, x, h->rules, err);
 	if (ret)
@@ -105,7 +108,7 @@ static inline int harness_set_rules(struct harness *h, const struct nacl_ruleset
 		k = next;
 		bpf_map_delete_elem(frags, &k);
 	}
-	return tc_rules_install(h->outer_fd, h->rules);
+	return dp_rules_install(h->outer_fd, h->rules);
 }
 
 /* Packets counted in @slot, all CPUs. */
@@ -113,7 +116,7 @@ static inline __u64 harness_packets(struct harness *h, __u32 slot)
 {
 	struct naclemu_counter c = {};
 
-	if (tc_counter_read(h->counters_fd, slot, &c))
+	if (dp_counter_read(h->counters_fd, slot, &c))
 		return UINT64_MAX;
 	return c.packets;
 }

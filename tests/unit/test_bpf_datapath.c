@@ -260,7 +260,7 @@ static int group_teardown(void **state)
 static void load_rules(const struct dcase *c)
 {
 	static struct nacl_ruleset rs;
-	struct nacl_cidr ex[4], sub[4];
+	struct naclemu_cidr ex[4], sub[4];
 	struct compile_extra x = { ex, 0, sub, 0 };
 	char err[NACL_MSG_LEN] = "";
 
@@ -344,9 +344,9 @@ static void bytes_counted(void **state)
 		skip();
 	load_rules(c);
 	len = frame_build(&c->f, frame);
-	assert_int_equal(tc_counter_read(H->counters_fd, expected_slot(c), &a), 0);
+	assert_int_equal(dp_counter_read(H->counters_fd, expected_slot(c), &a), 0);
 	assert_int_equal(harness_run(H, c->dir, frame, len, 0, &retval), 0);
-	assert_int_equal(tc_counter_read(H->counters_fd, expected_slot(c), &b), 0);
+	assert_int_equal(dp_counter_read(H->counters_fd, expected_slot(c), &b), 0);
 	assert_int_equal(b.bytes - a.bytes, len);
 }
 

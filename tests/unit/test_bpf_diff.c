@@ -59,7 +59,7 @@ static const char *const v6_base[] = { "2001:db8::", "2001:db8:1::", "2001:db8:f
 				       "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
 				       "fd00:ec2::254", "fe80::1" };
 
-static void random_cidr(struct nacl_cidr *c, __u8 family)
+static void random_cidr(struct naclemu_cidr *c, __u8 family)
 {
 	static const int plen4[] = { 0, 1, 8, 16, 23, 24, 25, 28, 31, 32 };
 	static const int plen6[] = { 0, 1, 32, 48, 63, 64, 65, 120, 127, 128 };
@@ -154,7 +154,7 @@ static void addr_add(uint8_t *a, unsigned int n, int delta)
 }
 
 /* An address near @c's edges, or inside it, or anywhere. */
-static void address_near(const struct nacl_cidr *c, __u8 family, uint8_t out[16])
+static void address_near(const struct naclemu_cidr *c, __u8 family, uint8_t out[16])
 {
 	unsigned int n = family == 4 ? 4 : 16, which;
 
@@ -219,16 +219,16 @@ static bool v6_ext_proto(int p)
 }
 
 /* A packet aimed at one of @rs's rules (or at nothing in particular). */
-static void random_packet(const struct nacl_ruleset *rs, const struct nacl_cidr *extra,
+static void random_packet(const struct nacl_ruleset *rs, const struct naclemu_cidr *extra,
 			  size_t nextra, struct nacl_packet *p, int *frag)
 {
 	const struct nacl_rule *r = NULL;
-	const struct nacl_cidr *target = NULL;
+	const struct naclemu_cidr *target = NULL;
 	uint8_t *peer, *other;
 	int proto;
 
 	memset(p, 0, sizeof(*p));
-	p->dir = chance(50) ? NACL_INBOUND : NACL_OUTBOUND;
+	p->dir = chance(50) ? NACLEMU_INGRESS : NACLEMU_EGRESS;
 	if (rs->count[p->dir] && chance(85))
 		r = &rs->rules[p->dir][below((unsigned int)rs->count[p->dir])];
 	p->family = r && chance(90) ? r->cidr.family : chance(50) ? 4 : 6;
@@ -244,8 +244,8 @@ static void random_packet(const struct nacl_ruleset *rs, const struct nacl_cidr 
 		proto = 17;
 	p->protocol = (uint8_t)proto;
 
-	peer = p->dir == NACL_INBOUND ? p->src : p->dst;
-	other = p->dir == NACL_INBOUND ? p->dst : p->src;
+	peer = p->dir == NACLEMU_INGRESS ? p->src : p->dst;
+	other = p->dir == NACLEMU_INGRESS ? p->dst : p->src;
 	address_near(target, p->family, peer);
 	address_near(NULL, p->family, other);
 
@@ -302,7 +302,7 @@ static const char *packet_str(const struct nacl_packet *p, char *buf, size_t len
 	inet_ntop(af, p->src, s, sizeof(s));
 	inet_ntop(af, p->dst, d, sizeof(d));
 	snprintf(buf, len, "%s IPv%u proto %u %s -> %s dport %u icmp %u/%u%s",
-		 p->dir == NACL_INBOUND ? "ingress" : "egress", p->family, p->protocol, s, d,
+		 p->dir == NACLEMU_INGRESS ? "ingress" : "egress", p->family, p->protocol, s, d,
 		 p->dst_port, p->icmp_type, p->icmp_code,
 		 p->l4_known ? "" : " (later fragment, ports unknown)");
 	return buf;
@@ -312,7 +312,7 @@ static void print_rules(const struct nacl_ruleset *rs, int dir)
 {
 	char buf[NACL_TEXT_LEN];
 
-	fprintf(stderr, "  %s rules:\n", nacl_dir_name((enum nacl_dir)dir));
+	fprintf(stderr, "  %s rules:\n", nacl_dir_name((enum naclemu_dir)dir));
 	for (size_t i = 0; i < rs->count[dir]; i++)
 		fprintf(stderr, "    %s\n", nacl_rule_str(&rs->rules[dir][i], buf));
 }
@@ -321,7 +321,7 @@ static void differential(void **state)
 {
 	static struct nacl_ruleset rs;
 	static __u64 shadow[NACLEMU_NSLOTS];
-	struct nacl_cidr ex[2], sub[2];
+	struct naclemu_cidr ex[2], sub[2];
 	char why[256], err[NACL_MSG_LEN], pbuf[256];
 	const char *env = getenv("NACLEMU_DIFF_SEED");
 	__u64 seed = env ? strtoull(env, NULL, 0) : 0x6e61636c656d75ULL;
@@ -343,7 +343,7 @@ static void differential(void **state)
 
 	for (int set = 0; set < SETS; set++) {
 		struct compile_extra x = { ex, 0, sub, 0 };
-		struct nacl_cidr extra[4];
+		struct naclemu_cidr extra[4];
 		size_t nextra = 0;
 
 		random_ruleset(&rs);

@@ -23,7 +23,7 @@
 #include <cmocka.h>
 
 #include "bpf_harness.h"
-#include "events.h"
+#include "output/events.h"
 
 enum { IN = NACLEMU_INGRESS, OUT = NACLEMU_EGRESS };
 
@@ -158,7 +158,9 @@ static void quiet(void)
  */
 static struct harness *open_with(__u32 rate, __u32 ring, bool coarse)
 {
+	struct dp_load_opts o = { .events_rate = rate, .events_ring = ring, .coarse_clock = coarse };
 	struct harness *h;
+	int ret;
 
 	if (geteuid() != 0) {
 		snprintf(why, sizeof(why), "needs root for BPF_PROG_TEST_RUN");
@@ -169,28 +171,20 @@ static struct harness *open_with(__u32 rate, __u32 ring, bool coarse)
 	if (!h)
 		return NULL;
 	h->rules = calloc(1, sizeof(*h->rules));
-	h->skel = naclemu__open();
-	if (!h->rules || !h->skel)
-		goto fail;
-	h->skel->rodata->events_rate = rate;
-	h->skel->rodata->events_coarse_clock = coarse;
-	if (ring && bpf_map__set_max_entries(h->skel->maps.naclemu_events, ring))
-		goto fail;
-	if (naclemu__load(h->skel))
-		goto fail;
+	ret = h->rules ? dp_load(&o, &h->skel) : -ENOMEM;
+	if (ret) {
+		snprintf(why, sizeof(why), "cannot load the naclemu BPF object: %s", strerror(-ret));
+		free(h->rules);
+		free(h);
+		return NULL;
+	}
 	h->ncpus = libbpf_num_possible_cpus();
 	h->percpu = calloc((size_t)h->ncpus, sizeof(*h->percpu));
-	h->prog[IN] = bpf_program__fd(h->skel->progs.naclemu_ingress);
-	h->prog[OUT] = bpf_program__fd(h->skel->progs.naclemu_egress);
-	h->outer_fd = bpf_map__fd(h->skel->maps.naclemu_rules);
-	h->counters_fd = bpf_map__fd(h->skel->maps.naclemu_counters);
+	h->prog[IN] = dp_prog_fd(h->skel, NACLEMU_INGRESS);
+	h->prog[OUT] = dp_prog_fd(h->skel, NACLEMU_EGRESS);
+	h->outer_fd = dp_rules_fd(h->skel);
+	h->counters_fd = dp_counters_fd(h->skel);
 	return h;
-fail:
-	snprintf(why, sizeof(why), "cannot load build/naclemu.bpf.o: %s", strerror(errno));
-	naclemu__destroy(h->skel);
-	free(h->rules);
-	free(h);
-	return NULL;
 }
 
 /* Pin this thread to the CPU it is on: one token bucket is in play. */

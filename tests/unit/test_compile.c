@@ -12,7 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "compile.h"
+#include "datapath/compile.h"
+#include "rules/read.h"
 
 static struct nacl_ruleset *parse(const char *text)
 {
@@ -150,7 +151,7 @@ static void slots_round_robin(void **state)
 static void limits(void **state)
 {
 	struct nacl_ruleset *rs = parse("inbound\n 100 allow all - 0.0.0.0/0\n");
-	struct nacl_cidr many[NACLEMU_MAX_CIDRS + 1];
+	struct naclemu_cidr many[NACLEMU_MAX_CIDRS + 1];
 	struct compile_extra x = { many, NACLEMU_MAX_CIDRS + 1, NULL, 0 };
 	struct naclemu_rules *r = calloc(1, sizeof(*r));
 	char err[NACL_MSG_LEN] = "";

@@ -15,8 +15,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "analyze.h"
-#include "nacl.h"
+#include "analysis/analysis.h"
+#include "rules/model.h"
+#include "rules/read.h"
+#include "analysis/eval.h"
 
 static struct nacl_ruleset *parse(const char *text)
 {
@@ -45,7 +47,7 @@ struct evcase {
 static void make_packet(const struct evcase *c, struct nacl_packet *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->dir = !strcmp(c->dir, "in") ? NACL_INBOUND : NACL_OUTBOUND;
+	p->dir = !strcmp(c->dir, "in") ? NACLEMU_INGRESS : NACLEMU_EGRESS;
 	p->family = strchr(c->src, ':') ? 6 : 4;
 	p->protocol = (uint8_t)c->proto;
 	assert_int_equal(inet_pton(p->family == 4 ? AF_INET : AF_INET6, c->src, p->src), 1);
@@ -198,7 +200,7 @@ static const struct excase excases[] = {
 
 static void test_exempt(void **state)
 {
-	struct nacl_cidr exempt[1], subnet[2];
+	struct naclemu_cidr exempt[1], subnet[2];
 	bool hb;
 
 	(void)state;
@@ -221,7 +223,7 @@ static void test_exempt(void **state)
 
 static void test_cidr(void **state)
 {
-	struct nacl_cidr c;
+	struct naclemu_cidr c;
 	char buf[64];
 	bool hb;
 
@@ -281,14 +283,14 @@ static void test_shadowed(void **state)
 		char list[128] = "";
 		bool got;
 
-		for (size_t k = 0; k < rs->count[NACL_INBOUND]; k++)
-			if (rs->rules[NACL_INBOUND][k].number == c->rule)
+		for (size_t k = 0; k < rs->count[NACLEMU_INGRESS]; k++)
+			if (rs->rules[NACLEMU_INGRESS][k].number == c->rule)
 				idx = k;
 		assert_true(idx != SIZE_MAX);
-		got = nacl_shadowed(rs, NACL_INBOUND, idx, by, NACL_MAX_RULES, &nby);
+		got = nacl_shadowed(rs, NACLEMU_INGRESS, idx, by, NACL_MAX_RULES, &nby);
 		for (size_t k = 0; got && k < nby; k++)
 			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%u",
-				 k ? "," : "", rs->rules[NACL_INBOUND][by[k]].number);
+				 k ? "," : "", rs->rules[NACLEMU_INGRESS][by[k]].number);
 		if (got != c->shadowed || strcmp(list, c->by))
 			fail_msg("case '%s': got %s by '%s', want %s by '%s'", c->name,
 				 got ? "shadowed" : "reached", list,
@@ -303,7 +305,7 @@ static void test_port_segments(void **state)
 		"inbound\n 100 allow tcp 10001 192.0.2.0/24\n"
 		"outbound\n 100 allow tcp 49152-65535 192.0.2.0/24\n");
 	struct nacl_port_seg segs[NACL_MAX_SEGS];
-	struct nacl_packet p = { .dir = NACL_OUTBOUND, .family = 4, .protocol = 6 };
+	struct nacl_packet p = { .dir = NACLEMU_EGRESS, .family = 4, .protocol = 6 };
 	size_t n;
 
 	(void)state;
@@ -338,8 +340,8 @@ static void test_percent(void **state)
 
 static void test_uncovered(void **state)
 {
-	struct nacl_cidr t, a, b;
-	const struct nacl_cidr *list[2] = { &a, &b };
+	struct naclemu_cidr t, a, b;
+	const struct naclemu_cidr *list[2] = { &a, &b };
 	uint8_t addr[16];
 	char s[64];
 	bool hb;

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "events.h"
+#include "output/events.h"
 
 /* 2026-11-21T10:32:49Z, with the event at boot time 5 s + 696954123 ns. */
 #define BOOT_NS (5000000000ULL + 696954123ULL)

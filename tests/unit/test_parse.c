@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nacl.h"
+#include "rules/model.h"
+#include "rules/read.h"
+#include "analysis/eval.h"
 
 static struct nacl_ruleset rs;
 static char err[NACL_MSG_LEN];
@@ -277,7 +279,7 @@ static void test_text_quota(void **state)
 		free(f);
 	}
 	/* the full 39 + 39 are all kept */
-	assert_int_equal(rs.count[NACL_INBOUND], NACL_MAX_RULES);
+	assert_int_equal(rs.count[NACLEMU_INGRESS], NACL_MAX_RULES);
 	done();
 }
 
@@ -362,16 +364,16 @@ static void test_text_rules(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(text_rules) / sizeof(text_rules[0]); i++) {
 		const struct rule_case *c = &text_rules[i];
-		const struct nacl_rule *r = &rs.rules[NACL_INBOUND][0];
+		const struct nacl_rule *r = &rs.rules[NACLEMU_INGRESS][0];
 		int ret;
 
 		snprintf(in, sizeof(in), "inbound\n%s\noutbound\n", c->line);
 		ret = text(in, 0);
 		if (ret)
 			fail_msg("%s: %s", c->name, err);
-		if (rs.count[NACL_INBOUND] != 1 || rs.count[NACL_OUTBOUND] != 0)
+		if (rs.count[NACLEMU_INGRESS] != 1 || rs.count[NACLEMU_EGRESS] != 0)
 			fail_msg("%s: counts %zu, %zu", c->name,
-				 rs.count[NACL_INBOUND], rs.count[NACL_OUTBOUND]);
+				 rs.count[NACLEMU_INGRESS], rs.count[NACLEMU_EGRESS]);
 		if (r->allow != c->allow || r->protocol != c->protocol ||
 		    r->port_from != c->port_from || r->port_to != c->port_to ||
 		    r->icmp_type != c->icmp_type || r->icmp_code != c->icmp_code ||
@@ -403,15 +405,15 @@ static void test_text_file(void **state)
 		"  *    deny   all     -            0.0.0.0/0      # optional: always implied\n"
 		"  *    deny   -1      all          ::/0";
 	static const unsigned int order[] = { 100, 110, 120, 130, 140, 150 };
-	const struct nacl_rule *in = rs.rules[NACL_INBOUND];
+	const struct nacl_rule *in = rs.rules[NACLEMU_INGRESS];
 
 	(void)state;
 	expect_ok("web", text(web, 0), NULL);
 	assert_string_equal(rs.path, "web.nacl");
 	assert_string_equal(rs.acl_id, "");
-	assert_true(rs.has_dir[NACL_INBOUND] && rs.has_dir[NACL_OUTBOUND]);
-	assert_int_equal(rs.count[NACL_INBOUND], 6);
-	assert_int_equal(rs.count[NACL_OUTBOUND], 1);
+	assert_true(rs.has_dir[NACLEMU_INGRESS] && rs.has_dir[NACLEMU_EGRESS]);
+	assert_int_equal(rs.count[NACLEMU_INGRESS], 6);
+	assert_int_equal(rs.count[NACLEMU_EGRESS], 1);
 	for (size_t i = 0; i < 6; i++)
 		assert_int_equal(in[i].number, order[i]);
 	/* sorted, but each keeps its line and its own words */
@@ -421,12 +423,12 @@ static void test_text_file(void **state)
 			    "150  allow  50      -            198.51.100.0/24");
 	assert_string_equal(in[1].text, "110\tallow\ttcp\t443\t::/0");
 	assert_int_equal(in[1].col, 2);
-	assert_int_equal(rs.rules[NACL_OUTBOUND][0].line, 10);
+	assert_int_equal(rs.rules[NACLEMU_EGRESS][0].line, 10);
 
 	/* an empty section still counts as present */
 	expect_ok("empty sections", text("inbound:\noutbound:\n", 0), NULL);
-	assert_true(rs.has_dir[NACL_INBOUND] && rs.has_dir[NACL_OUTBOUND]);
-	assert_int_equal(rs.count[NACL_INBOUND] + rs.count[NACL_OUTBOUND], 0);
+	assert_true(rs.has_dir[NACLEMU_INGRESS] && rs.has_dir[NACLEMU_EGRESS]);
+	assert_int_equal(rs.count[NACLEMU_INGRESS] + rs.count[NACLEMU_EGRESS], 0);
 
 	/* the same number in both directions is fine */
 	expect_ok("same number both ways",
@@ -437,8 +439,8 @@ static void test_text_file(void **state)
 	expect_ok("section twice",
 		  text("inbound\n2 deny all - ::/0\noutbound\ninbound\n1 deny all - ::/0\n", 0),
 		  NULL);
-	assert_int_equal(rs.count[NACL_INBOUND], 2);
-	assert_int_equal(rs.rules[NACL_INBOUND][0].number, 1);
+	assert_int_equal(rs.count[NACLEMU_INGRESS], 2);
+	assert_int_equal(rs.rules[NACLEMU_INGRESS][0].number, 1);
 	done();
 }
 
@@ -498,7 +500,7 @@ static const char two_acls[] =
 	"  ]\n"
 	"}\n";
 
-static void expect_rules(const char *name, enum nacl_dir dir,
+static void expect_rules(const char *name, enum naclemu_dir dir,
 			 const char *const *want)
 {
 	size_t n = 0;
@@ -537,17 +539,17 @@ static void test_json_select(void **state)
 	expect_ok("--acl acl-1", json_sel(two_acls, "acl-1", NULL), NULL);
 	assert_string_equal(rs.acl_id, "acl-1");
 	assert_string_equal(rs.path, "web.json");
-	expect_rules("--acl acl-1", NACL_INBOUND, acl1_in);
-	expect_rules("--acl acl-1", NACL_OUTBOUND, acl1_out);
-	assert_true(rs.has_dir[NACL_INBOUND] && rs.has_dir[NACL_OUTBOUND]);
-	r = &rs.rules[NACL_INBOUND][1];
+	expect_rules("--acl acl-1", NACLEMU_INGRESS, acl1_in);
+	expect_rules("--acl acl-1", NACLEMU_EGRESS, acl1_out);
+	assert_true(rs.has_dir[NACLEMU_INGRESS] && rs.has_dir[NACLEMU_EGRESS]);
+	r = &rs.rules[NACLEMU_INGRESS][1];
 	assert_int_equal(r->protocol, 6);
 	assert_int_equal(r->port_from, 443);
 	assert_int_equal(r->port_to, 443);
 	assert_int_equal(r->icmp_type, -1);
 	assert_int_equal(r->line, 7);
 	assert_int_equal(r->col, 5);
-	r = &rs.rules[NACL_INBOUND][0];
+	r = &rs.rules[NACLEMU_INGRESS][0];
 	assert_int_equal(r->icmp_type, 3);
 	assert_int_equal(r->icmp_code, 4);
 	assert_int_equal(r->port_from, 0);
@@ -557,8 +559,8 @@ static void test_json_select(void **state)
 	assert_string_equal(rs.acl_id, "acl-1");
 	expect_ok("--subnet-id subnet-3", json_sel(two_acls, NULL, "subnet-3"), NULL);
 	assert_string_equal(rs.acl_id, "acl-2");
-	expect_rules("subnet-3", NACL_INBOUND, acl2);
-	expect_rules("subnet-3", NACL_OUTBOUND, acl2);
+	expect_rules("subnet-3", NACLEMU_INGRESS, acl2);
+	expect_rules("subnet-3", NACLEMU_EGRESS, acl2);
 	expect_ok("both", json_sel(two_acls, "acl-2", "subnet-3"), NULL);
 	assert_string_equal(rs.acl_id, "acl-2");
 	done();
@@ -760,9 +762,9 @@ static void test_json_warnings(void **state)
 			  json_sel(json_warnings[i].in, NULL, NULL),
 			  json_warnings[i].warn);
 	/* the ICMPv6 type of an IPv4 entry is dropped, as AWS does */
-	assert_int_equal(rs.rules[NACL_INBOUND][0].icmp_type, -1);
-	assert_int_equal(rs.rules[NACL_INBOUND][0].icmp_code, -1);
-	assert_string_equal(rs.rules[NACL_INBOUND][0].text,
+	assert_int_equal(rs.rules[NACLEMU_INGRESS][0].icmp_type, -1);
+	assert_int_equal(rs.rules[NACLEMU_INGRESS][0].icmp_code, -1);
+	assert_string_equal(rs.rules[NACLEMU_INGRESS][0].text,
 			    "1 deny icmpv6 all 0.0.0.0/0");
 	done();
 }
@@ -780,17 +782,17 @@ static void test_json_forms(void **state)
 		  (const char *const[]){
 			  "web.json: no inbound entries: all inbound traffic is denied (only the default rule *)",
 			  NULL });
-	expect_rules("Entries only", NACL_OUTBOUND, one);
+	expect_rules("Entries only", NACLEMU_EGRESS, one);
 	assert_string_equal(rs.acl_id, "");
-	assert_int_equal(rs.rules[NACL_OUTBOUND][0].line, 1);
-	assert_int_equal(rs.rules[NACL_OUTBOUND][0].col, 14);
+	assert_int_equal(rs.rules[NACLEMU_EGRESS][0].line, 1);
+	assert_int_equal(rs.rules[NACLEMU_EGRESS][0].col, 14);
 
 	expect_ok("NetworkAcl",
 		  json_sel("{'NetworkAclId': 'acl-0123456789abcdef0', 'Associations': [{'SubnetId': 'subnet-1'}], 'Entries': [" DEFAULTS("true") ", " DEFAULTS("false") "]}",
 			   "acl-0123456789abcdef0", "subnet-1"),
 		  NULL);
 	assert_string_equal(rs.acl_id, "acl-0123456789abcdef0");
-	assert_int_equal(rs.count[NACL_INBOUND] + rs.count[NACL_OUTBOUND], 0);
+	assert_int_equal(rs.count[NACLEMU_INGRESS] + rs.count[NACLEMU_EGRESS], 0);
 
 	/* 40 IPv4 entries in one direction */
 	doc = malloc(40 * 128 + 64);

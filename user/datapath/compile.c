@@ -17,7 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile.h"
+#include "analysis/eval.h"
+#include "datapath/compile.h"
 
 typedef unsigned __int128 u128;
 
@@ -32,7 +33,7 @@ struct span {
 #define MAX_SPANS (NACLEMU_MAX_RULES + 3 + 2 * NACLEMU_MAX_CIDRS)
 
 
-static u128 cidr_first(const struct nacl_cidr *c)
+static u128 cidr_first(const struct naclemu_cidr *c)
 {
 	unsigned int n = c->family == 4 ? 4 : 16;
 	u128 v = 0;
@@ -42,7 +43,7 @@ static u128 cidr_first(const struct nacl_cidr *c)
 	return v;
 }
 
-static u128 cidr_last(const struct nacl_cidr *c)
+static u128 cidr_last(const struct naclemu_cidr *c)
 {
 	unsigned int host = (c->family == 4 ? 32 : 128) - c->prefix_len;
 	u128 mask = host >= 128 ? ~(u128)0 : ((u128)1 << host) - 1;
@@ -193,7 +194,7 @@ static void fill_v4_index(struct naclemu_v4_index *x, const u128 *b, size_t nb)
 	}
 }
 
-static void add_cidrs(struct span *addrs, size_t *n, const struct nacl_cidr *c,
+static void add_cidrs(struct span *addrs, size_t *n, const struct naclemu_cidr *c,
 		      size_t count, __u8 family, __u8 flag)
 {
 	for (size_t i = 0; i < count; i++) {
@@ -205,7 +206,7 @@ static void add_cidrs(struct span *addrs, size_t *n, const struct nacl_cidr *c,
 }
 
 static int compile_table(const struct nacl_ruleset *rs,
-			 const struct compile_extra *x, enum nacl_dir dir,
+			 const struct compile_extra *x, enum naclemu_dir dir,
 			 __u8 family, struct naclemu_table *t,
 			 struct naclemu_v4_index *v4, char err[NACL_MSG_LEN])
 {
@@ -213,9 +214,7 @@ static int compile_table(const struct nacl_ruleset *rs,
 	u128 b[NACLEMU_SEARCH_SIZE];
 	size_t nb;
 	size_t nkeys = 0, naddrs = 0, idx = 0;
-	__u8 fam = family == 4 ? NACLEMU_V4 : NACLEMU_V6;
-
-	t->default_slot = NACLEMU_SLOT_DEFAULT + 2 * dir + fam;
+	t->default_slot = NACLEMU_SLOT_DEFAULT_OF(dir, NACLEMU_FAM_IDX(family));
 	for (size_t r = 0; r < rs->count[dir]; r++) {
 		const struct nacl_rule *rule = &rs->rules[dir][r];
 		struct naclemu_rule_info *ri = &t->info[idx];
@@ -232,17 +231,9 @@ static int compile_table(const struct nacl_ruleset *rs,
 		}
 		bit = 1ULL << idx;
 
-		ri->number = rule->number;
-		ri->allow = rule->allow;
-		ri->prefix_len = rule->cidr.prefix_len;
-		ri->protocol = rule->protocol;
-		ri->port_from = rule->port_from;
-		ri->port_to = rule->port_to;
-		ri->icmp_type = rule->icmp_type;
-		ri->icmp_code = rule->icmp_code;
-		memcpy(ri->addr, rule->cidr.addr, sizeof(ri->addr));
+		compile_rule_to_info(rule, ri);
 
-		if (rule->protocol == NACL_PROTO_ALL) {
+		if (rule->protocol == NACLEMU_PROTO_ALL) {
 			for (int p = 0; p < 256; p++)
 				t->proto_bits[p] |= bit;
 		} else {
@@ -287,8 +278,8 @@ int compile_rules(const struct nacl_ruleset *rs, const struct compile_extra *ext
 	memset(out, 0, sizeof(*out));
 	for (int dir = 0; dir < 2; dir++) {
 		for (int fam = 0; fam < 2; fam++) {
-			ret = compile_table(rs, x, (enum nacl_dir)dir,
-					    fam == NACLEMU_V4 ? 4 : 6,
+			ret = compile_table(rs, x, (enum naclemu_dir)dir,
+					    NACLEMU_FAMILY(fam),
 					    &out->t[dir][fam], &out->v4[dir], err);
 			if (ret)
 				return ret;
@@ -356,22 +347,20 @@ int compile_assign_slots(struct naclemu_rules *rules,
 	return 0;
 }
 
-void compile_cidr_to_shared(const struct nacl_cidr *in, struct naclemu_cidr *out)
+void compile_rule_to_info(const struct nacl_rule *r, struct naclemu_rule_info *ri)
 {
-	out->family = in->family;
-	out->prefix_len = in->prefix_len;
-	memcpy(out->addr, in->addr, sizeof(out->addr));
+	memset(ri, 0, sizeof(*ri));
+	ri->number = r->number;
+	ri->allow = r->allow;
+	ri->protocol = r->protocol;
+	ri->port_from = r->port_from;
+	ri->port_to = r->port_to;
+	ri->icmp_type = r->icmp_type;
+	ri->icmp_code = r->icmp_code;
+	ri->cidr = r->cidr;
 }
 
-void compile_cidr_from_shared(const struct naclemu_cidr *in, struct nacl_cidr *out)
-{
-	out->family = in->family;
-	out->prefix_len = in->prefix_len;
-	memcpy(out->addr, in->addr, sizeof(out->addr));
-}
-
-void compile_rule_from_info(const struct naclemu_rule_info *ri, __u8 family,
-			    struct nacl_rule *out)
+void compile_rule_from_info(const struct naclemu_rule_info *ri, struct nacl_rule *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->number = ri->number;
@@ -381,7 +370,5 @@ void compile_rule_from_info(const struct naclemu_rule_info *ri, __u8 family,
 	out->port_to = ri->port_to;
 	out->icmp_type = ri->icmp_type;
 	out->icmp_code = ri->icmp_code;
-	out->cidr.family = family;
-	out->cidr.prefix_len = ri->prefix_len;
-	memcpy(out->cidr.addr, ri->addr, sizeof(out->cidr.addr));
+	out->cidr = ri->cidr;
 }

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * parse.h - what the text (parse_text.c) and AWS JSON (parse_json.c) rule
- * parsers share: protocol and CIDR checks with their messages, and the rule
- * checks that do not depend on the format (duplicate numbers, quotas,
- * missing directions).  Internal to the parsers; the API is nacl.h.
- * Implemented in parse_text.c.
+ * validate.h - what every rule-file reader (text.c, aws_json.c) shares:
+ * number, protocol and CIDR checks with their messages, and the rule checks
+ * that do not depend on the format (duplicate numbers, quotas, missing
+ * directions).  Internal to the readers; their API is rules/read.h.
+ * Implemented in validate.c.
  */
-#ifndef NACLEMU_PARSE_H
-#define NACLEMU_PARSE_H
+#ifndef NACLEMU_RULES_VALIDATE_H
+#define NACLEMU_RULES_VALIDATE_H
 
-#include "nacl.h"
+#include <stdarg.h>
+
+#include "rules/model.h"
 
 /* Room for a token quoted into a message by nacl_quote(). */
 #define NACL_QUOTE_LEN 48
@@ -20,6 +22,17 @@
  * cut with "...".  Returns @buf.
  */
 const char *nacl_quote(const char *s, char buf[NACL_QUOTE_LEN]);
+
+/*
+ * nacl_parse_num() - @s as a decimal number in [@min, @max], where @min may
+ * be -1: AWS writes "-1" for any ICMP type or code and for all protocols.
+ * Return: 0, -EINVAL (not a number) or -ERANGE.
+ */
+int nacl_parse_num(const char *s, long min, uint32_t max, long *out);
+
+/* nacl_fmt_err() with a va_list; returns -EINVAL. */
+int nacl_fmt_errv(char err[NACL_MSG_LEN], const char *name, uint32_t line,
+		  uint32_t col, const char *fmt, va_list ap);
 
 /*
  * nacl_fmt_err() - write "NAME:LINE:COL: message" into @err, or
@@ -45,7 +58,7 @@ int nacl_check_proto(const char *s, int *proto, char msg[NACL_MSG_LEN]);
  * *host_bits tells whether there were any, for the caller's warning.
  * Return: 0, or -EINVAL with @msg saying what was expected.
  */
-int nacl_check_cidr(const char *s, int family, struct nacl_cidr *c,
+int nacl_check_cidr(const char *s, int family, struct naclemu_cidr *c,
 		    bool *host_bits, char msg[NACL_MSG_LEN]);
 
 /*
@@ -58,7 +71,7 @@ int nacl_check_cidr(const char *s, int family, struct nacl_cidr *c,
  * path, "" for text); positions are @r->line and @r->col.
  * Return: 0, or -EINVAL with @err set.
  */
-int nacl_add_rule(struct nacl_ruleset *rs, enum nacl_dir dir,
+int nacl_add_rule(struct nacl_ruleset *rs, enum naclemu_dir dir,
 		  const struct nacl_rule *r, const char *where,
 		  char err[NACL_MSG_LEN]);
 
@@ -69,4 +82,4 @@ int nacl_add_rule(struct nacl_ruleset *rs, enum nacl_dir dir,
  */
 void nacl_parse_done(struct nacl_ruleset *rs, const char *what);
 
-#endif /* NACLEMU_PARSE_H */
+#endif /* NACLEMU_RULES_VALIDATE_H */

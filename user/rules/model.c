@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * model.c - the normalised NACL model: reading a rule file, CIDRs, warnings,
- * sorting and rendering.  The parsers themselves are parse_text.c and
- * parse_json.c.
+ * model.c - the normalised NACL model: CIDRs, numbers, warnings, sorting
+ * and rendering.  Reading files is read.c; the readers are text.c and
+ * aws_json.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,78 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nacl.h"
+#include "rules/model.h"
 
-/* Rule files are small (AWS allows 80 numbered rules): refuse silly sizes. */
-#define NACL_FILE_MAX (4u << 20)
-
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-int nacl_parse_file(const char *path, const struct nacl_select *sel,
-		    struct nacl_ruleset *rs, char err[NACL_MSG_LEN])
-{
-	bool json = has_suffix(path, ".json");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int ret;
-
-	f = fopen(path, "rb");
-	if (!f) {
-		ret = -errno;
-		snprintf(err, NACL_MSG_LEN, "%s: cannot open: %s", path,
-			 strerror(-ret));
-		return ret;
-	}
-	buf = malloc(NACL_FILE_MAX + 1);
-	if (!buf) {
-		fclose(f);
-		snprintf(err, NACL_MSG_LEN, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	len = fread(buf, 1, NACL_FILE_MAX + 1, f);
-	if (ferror(f)) {
-		ret = -EIO;
-		snprintf(err, NACL_MSG_LEN, "%s: cannot read: %s", path,
-			 strerror(EIO));
-		goto out;
-	}
-	if (len > NACL_FILE_MAX) {
-		ret = -EFBIG;
-		snprintf(err, NACL_MSG_LEN,
-			 "%s: larger than %u MiB: not a NACL rule file", path,
-			 NACL_FILE_MAX >> 20);
-		goto out;
-	}
-	if (len == 0) {
-		ret = -EINVAL;
-		snprintf(err, NACL_MSG_LEN,
-			 "%s: file is empty: expected NACL rules", path);
-		goto out;
-	}
-	if (!json && sel && (sel->acl_id || sel->subnet_id)) {
-		ret = -EINVAL;
-		snprintf(err, NACL_MSG_LEN,
-			 "%s: --%s applies to AWS JSON (*.json) only", path,
-			 sel->acl_id ? "acl" : "subnet-id");
-		goto out;
-	}
-	if (json)
-		ret = nacl_parse_json(path, buf, len, sel, rs, err);
-	else
-		ret = nacl_parse_text(path, buf, len, rs, err);
-out:
-	free(buf);
-	fclose(f);
-	return ret;
-}
-
-int nacl_parse_cidr(const char *s, struct nacl_cidr *c, bool *host_bits)
+int nacl_parse_cidr(const char *s, struct naclemu_cidr *c, bool *host_bits)
 {
 	char addr[INET6_ADDRSTRLEN + 1];
 	const char *slash = strchr(s, '/');
@@ -167,7 +98,7 @@ void nacl_warn(struct nacl_ruleset *rs, uint32_t line, uint32_t col,
 
 void nacl_sort(struct nacl_ruleset *rs)
 {
-	for (int d = 0; d < NACL_NDIRS; d++) {
+	for (int d = 0; d < NACLEMU_NDIRS; d++) {
 		struct nacl_rule *r = rs->rules[d];
 
 		/* Insertion sort: stable, and at most 78 rules. */
@@ -184,23 +115,23 @@ void nacl_sort(struct nacl_ruleset *rs)
 	}
 }
 
-const char *nacl_dir_name(enum nacl_dir dir)
+const char *nacl_dir_name(enum naclemu_dir dir)
 {
-	return dir == NACL_INBOUND ? "inbound" : "outbound";
+	return dir == NACLEMU_INGRESS ? "inbound" : "outbound";
 }
 
 const char *nacl_proto_name(int protocol, char buf[8])
 {
 	switch (protocol) {
-	case NACL_PROTO_ALL:
+	case NACLEMU_PROTO_ALL:
 		return "all";
-	case NACL_PROTO_TCP:
+	case NACLEMU_PROTO_TCP:
 		return "tcp";
-	case NACL_PROTO_UDP:
+	case NACLEMU_PROTO_UDP:
 		return "udp";
-	case NACL_PROTO_ICMP:
+	case NACLEMU_PROTO_ICMP:
 		return "icmp";
-	case NACL_PROTO_ICMPV6:
+	case NACLEMU_PROTO_ICMPV6:
 		return "icmpv6";
 	}
 	snprintf(buf, 8, "%d", protocol & 0xff);
@@ -210,13 +141,13 @@ const char *nacl_proto_name(int protocol, char buf[8])
 /* ICMP type/code matters for protocol 1, and for 58 in an IPv6 rule only. */
 static bool rule_has_icmp(const struct nacl_rule *r)
 {
-	return r->protocol == NACL_PROTO_ICMP ||
-	       (r->protocol == NACL_PROTO_ICMPV6 && r->cidr.family == 6);
+	return r->protocol == NACLEMU_PROTO_ICMP ||
+	       (r->protocol == NACLEMU_PROTO_ICMPV6 && r->cidr.family == 6);
 }
 
 const char *nacl_rule_ports(const struct nacl_rule *r, char buf[24])
 {
-	if (r->protocol == NACL_PROTO_TCP || r->protocol == NACL_PROTO_UDP) {
+	if (r->protocol == NACLEMU_PROTO_TCP || r->protocol == NACLEMU_PROTO_UDP) {
 		if (r->port_from == 0 && r->port_to == 65535)
 			return "all";
 		if (r->port_from == r->port_to)
@@ -234,12 +165,12 @@ const char *nacl_rule_ports(const struct nacl_rule *r, char buf[24])
 			snprintf(buf, 24, "%d/%d", r->icmp_type, r->icmp_code);
 		return buf;
 	}
-	if (r->protocol == NACL_PROTO_ICMPV6)
+	if (r->protocol == NACLEMU_PROTO_ICMPV6)
 		return "all";
 	return "-";
 }
 
-const char *nacl_cidr_str(const struct nacl_cidr *c, char buf[64])
+const char *nacl_cidr_str(const struct naclemu_cidr *c, char buf[64])
 {
 	char addr[INET6_ADDRSTRLEN];
 

@@ -7,8 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "events.h"
-#include "nacl.h"
+#include "output/events.h"
+#include "rules/model.h"
+#include "analysis/eval.h"
 
 __s64 ev_clock_offset(void)
 {

@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
-#include "commands.h"
-#include "nacl.h"
-#include "parse.h"
+#include "analysis/analysis.h"
+#include "cli/cli.h"
+#include "rules/model.h"
+#include "rules/read.h"
+#include "analysis/eval.h"
+#include "rules/validate.h"
 
 /* Parse the rule file or print its one-line error; NULL on failure. */
 static struct nacl_ruleset *load_rules(const char *path,
@@ -119,7 +121,7 @@ static int parse_protocol(const char *s, int *proto)
 {
 	char msg[NACL_MSG_LEN];
 
-	if (nacl_check_proto(s, proto, msg) || *proto == NACL_PROTO_ALL)
+	if (nacl_check_proto(s, proto, msg) || *proto == NACLEMU_PROTO_ALL)
 		return -EINVAL;
 	return 0;
 }
@@ -153,7 +155,7 @@ struct eph_result {
 	uint64_t closed_ports;
 };
 
-static void ephemeral_judge(const struct nacl_ruleset *rs, enum nacl_dir dir,
+static void ephemeral_judge(const struct nacl_ruleset *rs, enum naclemu_dir dir,
 			    uint8_t family, const uint8_t *peer,
 			    struct eph_result *res)
 {
@@ -161,12 +163,12 @@ static void ephemeral_judge(const struct nacl_ruleset *rs, enum nacl_dir dir,
 	struct nacl_packet p = {
 		.dir = dir,
 		.family = family,
-		.protocol = NACL_PROTO_TCP,
+		.protocol = NACLEMU_PROTO_TCP,
 		.l4_known = true,
 	};
 	size_t n;
 
-	memcpy(dir == NACL_INBOUND ? p.src : p.dst, peer, 16);
+	memcpy(dir == NACLEMU_INGRESS ? p.src : p.dst, peer, 16);
 	n = nacl_port_segments(rs, &p, res->os->lo, res->os->hi, segs);
 	res->nclosed = 0;
 	res->closed_ports = 0;
@@ -184,23 +186,23 @@ static void ephemeral_judge(const struct nacl_ruleset *rs, enum nacl_dir dir,
  * no more specific CIDR of the list holds.  With no such rule, the whole
  * address space.
  */
-static size_t ephemeral_peers(const struct nacl_ruleset *rs, enum nacl_dir dir,
-			      uint8_t family, struct nacl_cidr *peers,
+static size_t ephemeral_peers(const struct nacl_ruleset *rs, enum naclemu_dir dir,
+			      uint8_t family, struct naclemu_cidr *peers,
 			      uint8_t (*addrs)[16])
 {
-	const struct nacl_cidr *list[NACL_MAX_RULES];
+	const struct naclemu_cidr *list[NACL_MAX_RULES];
 	size_t n = 0, np = 0;
 
 	for (size_t i = 0; i < rs->count[dir]; i++) {
 		const struct nacl_rule *r = &rs->rules[dir][i];
 
 		if (r->cidr.family == family &&
-		    (r->protocol == NACL_PROTO_TCP ||
-		     r->protocol == NACL_PROTO_ALL))
+		    (r->protocol == NACLEMU_PROTO_TCP ||
+		     r->protocol == NACLEMU_PROTO_ALL))
 			list[n++] = &r->cidr;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct nacl_cidr *sub[NACL_MAX_RULES];
+		const struct naclemu_cidr *sub[NACL_MAX_RULES];
 		size_t nsub = 0;
 		bool dup = false;
 
@@ -226,7 +228,7 @@ static size_t ephemeral_peers(const struct nacl_ruleset *rs, enum nacl_dir dir,
 
 static bool family_used(const struct nacl_ruleset *rs, uint8_t family)
 {
-	for (int d = 0; d < NACL_NDIRS; d++)
+	for (int d = 0; d < NACLEMU_NDIRS; d++)
 		for (size_t i = 0; i < rs->count[d]; i++)
 			if (rs->rules[d][i].cidr.family == family)
 				return true;
@@ -264,8 +266,8 @@ static json_t *check_ephemeral(const struct nacl_ruleset *rs, bool text)
 	for (uint8_t family = 4; family <= 6; family += 2) {
 		if (!family_used(rs, family))
 			continue;
-		for (int d = 0; d < NACL_NDIRS; d++) {
-			struct nacl_cidr peers[NACL_MAX_RULES];
+		for (int d = 0; d < NACLEMU_NDIRS; d++) {
+			struct naclemu_cidr peers[NACL_MAX_RULES];
 			uint8_t addrs[NACL_MAX_RULES][16];
 			size_t np = ephemeral_peers(rs, d, family, peers, addrs);
 
@@ -319,7 +321,7 @@ static json_t *check_ephemeral(const struct nacl_ruleset *rs, bool text)
 	return arr;
 }
 
-static json_t *check_table(const struct nacl_ruleset *rs, enum nacl_dir dir,
+static json_t *check_table(const struct nacl_ruleset *rs, enum naclemu_dir dir,
 			   bool text)
 {
 	json_t *arr = json_array();
@@ -363,7 +365,7 @@ static json_t *check_shadowed(struct nacl_ruleset *rs)
 {
 	json_t *arr = json_array();
 
-	for (int d = 0; d < NACL_NDIRS; d++) {
+	for (int d = 0; d < NACLEMU_NDIRS; d++) {
 		for (size_t i = 0; i < rs->count[d]; i++) {
 			const struct nacl_rule *r = &rs->rules[d][i];
 			size_t by[NACL_MAX_RULES], nby;
@@ -440,8 +442,8 @@ int cmd_check(int argc, char **argv)
 		       rs->acl_id, rs->acl_id[0] ? ")" : "");
 	doc = json_pack("{s:s,s:s,s:b}", "file", rs->path, "acl_id", rs->acl_id,
 			"valid", 1);
-	json_object_set_new(doc, "inbound", check_table(rs, NACL_INBOUND, !json));
-	json_object_set_new(doc, "outbound", check_table(rs, NACL_OUTBOUND, !json));
+	json_object_set_new(doc, "inbound", check_table(rs, NACLEMU_INGRESS, !json));
+	json_object_set_new(doc, "outbound", check_table(rs, NACLEMU_EGRESS, !json));
 	shadowed = check_shadowed(rs);
 	eph = check_ephemeral(rs, !json);
 	json_object_set_new(doc, "shadowed", shadowed);
@@ -512,7 +514,7 @@ static const char *exempt_why(enum nacl_exempt_reason r)
 static void explain_near_misses(const struct nacl_ruleset *rs,
 				const struct nacl_packet *p)
 {
-	const uint8_t *peer = p->dir == NACL_INBOUND ? p->src : p->dst;
+	const uint8_t *peer = p->dir == NACLEMU_INGRESS ? p->src : p->dst;
 
 	for (size_t i = 0; i < rs->count[p->dir]; i++) {
 		const struct nacl_rule *r = &rs->rules[p->dir][i];
@@ -527,7 +529,7 @@ static void explain_near_misses(const struct nacl_ruleset *rs,
 		if (!p->l4_known)
 			printf("note:    rule %u (%s) needs the port or ICMP type, "
 			       "unknown in a later fragment\n", r->number, text);
-		else if (r->protocol == NACL_PROTO_TCP || r->protocol == NACL_PROTO_UDP)
+		else if (r->protocol == NACLEMU_PROTO_TCP || r->protocol == NACLEMU_PROTO_UDP)
 			printf("note:    rule %u (%s) matches all but the destination port "
 			       "%u\n", r->number, text, p->dst_port);
 		else
@@ -599,9 +601,9 @@ int cmd_explain(int argc, char **argv)
 	if (!dir)
 		return nacl_usage_error("explain", "--direction is required");
 	if (!strcmp(dir, "ingress") || !strcmp(dir, "inbound"))
-		p.dir = NACL_INBOUND;
+		p.dir = NACLEMU_INGRESS;
 	else if (!strcmp(dir, "egress") || !strcmp(dir, "outbound"))
-		p.dir = NACL_OUTBOUND;
+		p.dir = NACLEMU_EGRESS;
 	else
 		return nacl_usage_error("explain",
 			"--direction '%s': expected ingress or egress", dir);
@@ -620,8 +622,8 @@ int cmd_explain(int argc, char **argv)
 			"--src and --dst must both be IPv4 or both IPv6");
 	p.family = sfam;
 	p.protocol = (uint8_t)proto;
-	ported = proto == NACL_PROTO_TCP || proto == NACL_PROTO_UDP;
-	icmped = proto == NACL_PROTO_ICMP || proto == NACL_PROTO_ICMPV6;
+	ported = proto == NACLEMU_PROTO_TCP || proto == NACLEMU_PROTO_UDP;
+	icmped = proto == NACLEMU_PROTO_ICMP || proto == NACLEMU_PROTO_ICMPV6;
 	if (later) {
 		p.l4_known = false;
 	} else if (ported && (!has_sport || !has_dport)) {
@@ -662,7 +664,7 @@ int cmd_explain(int argc, char **argv)
 	inet_ntop(p.family == 4 ? AF_INET : AF_INET6, p.src, saddr, sizeof(saddr));
 	inet_ntop(p.family == 4 ? AF_INET : AF_INET6, p.dst, daddr, sizeof(daddr));
 	printf("packet:  %s %s %s%s%s%s%.0u -> %s%s%s%s%.0u",
-	       p.dir == NACL_INBOUND ? "ingress" : "egress",
+	       p.dir == NACLEMU_INGRESS ? "ingress" : "egress",
 	       nacl_proto_name(proto, pbuf), p.family == 6 && has_sport ? "[" : "",
 	       saddr, p.family == 6 && has_sport ? "]" : "",
 	       has_sport ? ":" : "", has_sport ? p.src_port : 0u,
@@ -760,7 +762,7 @@ int cmd_flow(int argc, char **argv)
 	struct nacl_packet req = { .l4_known = true }, resp;
 	struct nacl_select sel = {};
 	bool on_server = true, has_port;
-	int c, proto = NACL_PROTO_TCP, exit = NACL_EXIT_OK;
+	int c, proto = NACLEMU_PROTO_TCP, exit = NACL_EXIT_OK;
 	uint16_t lo, hi, cport;
 	uint64_t total, failed = 0;
 	uint8_t cfam = 0, sfam = 0;
@@ -781,9 +783,9 @@ int cmd_flow(int argc, char **argv)
 			break;
 		case 'p':
 			if (!strcmp(optarg, "tcp"))
-				proto = NACL_PROTO_TCP;
+				proto = NACLEMU_PROTO_TCP;
 			else if (!strcmp(optarg, "udp"))
-				proto = NACL_PROTO_UDP;
+				proto = NACLEMU_PROTO_UDP;
 			else
 				return nacl_usage_error("flow",
 					"--protocol '%s': expected tcp or udp", optarg);
@@ -860,12 +862,12 @@ int cmd_flow(int argc, char **argv)
 	req.family = cfam;
 	req.protocol = (uint8_t)proto;
 	req.src_port = lo;
-	req.dir = on_server ? NACL_INBOUND : NACL_OUTBOUND;
+	req.dir = on_server ? NACLEMU_INGRESS : NACLEMU_EGRESS;
 	resp = req;
 	memcpy(resp.src, req.dst, 16);
 	memcpy(resp.dst, req.src, 16);
 	resp.src_port = req.dst_port;
-	resp.dir = on_server ? NACL_OUTBOUND : NACL_INBOUND;
+	resp.dir = on_server ? NACLEMU_EGRESS : NACLEMU_INGRESS;
 
 	inet_ntop(cfam == 4 ? AF_INET : AF_INET6, req.src, caddr, sizeof(caddr));
 	inet_ntop(cfam == 4 ? AF_INET : AF_INET6, req.dst, saddr, sizeof(saddr));

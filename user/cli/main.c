@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * main.c - naclemu's entry point: global options and the subcommand table.
+ * main.c - naclemu's entry point: global options and the command table.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cli/cli.h"
 
 struct command {
 	const char *name;
@@ -58,6 +58,7 @@ int main(int argc, char **argv)
 {
 	int i = 1;
 
+	nacl_log_libbpf();
 	/* Global options come before the command, as with `ip` and `tc`. */
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];

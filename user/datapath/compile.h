@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * compile.h - turn the normalised model (nacl.h) into the maps the BPF
+ * compile.h - turn the normalised model (rules/model.h) into the maps the BPF
  * datapath reads (naclemu.h).  Pure: no I/O, no BPF calls, unit-testable.
  */
-#ifndef NACLEMU_COMPILE_H
-#define NACLEMU_COMPILE_H
+#ifndef NACLEMU_DATAPATH_COMPILE_H
+#define NACLEMU_DATAPATH_COMPILE_H
 
 #include <stddef.h>
 
 #include "naclemu.h"
-#include "nacl.h"
+#include "rules/model.h"
 
 /*
  * struct compile_extra - the CIDRs of `attach --exempt` and `--subnet`
@@ -18,9 +18,9 @@
  * compared with them, as nacl_exempt() does.
  */
 struct compile_extra {
-	const struct nacl_cidr *exempt;
+	const struct naclemu_cidr *exempt;
 	size_t nexempt;
-	const struct nacl_cidr *subnet;
+	const struct naclemu_cidr *subnet;
 	size_t nsubnet;
 };
 
@@ -56,12 +56,13 @@ int compile_assign_slots(struct naclemu_rules *rules,
 			 const struct naclemu_rules *old, __u32 *cursor,
 			 __u32 fresh[COMPILE_MAX_FRESH], size_t *nfresh);
 
-/* Copy the CIDR formats both ways (same bytes, naclemu.h has no bool). */
-void compile_cidr_to_shared(const struct nacl_cidr *in, struct naclemu_cidr *out);
-void compile_cidr_from_shared(const struct naclemu_cidr *in, struct nacl_cidr *out);
+/*
+ * compile_rule_to_info() / compile_rule_from_info() - a model rule and its
+ * compiled record (struct naclemu_rule_info: the same rule without its
+ * source position and text, as the pinned rule set keeps it for `stats`
+ * and `update`).  The only place the two are converted.
+ */
+void compile_rule_to_info(const struct nacl_rule *r, struct naclemu_rule_info *ri);
+void compile_rule_from_info(const struct naclemu_rule_info *ri, struct nacl_rule *out);
 
-/* A compiled rule back as a struct nacl_rule (for rendering with nacl.h). */
-void compile_rule_from_info(const struct naclemu_rule_info *ri, __u8 family,
-			    struct nacl_rule *out);
-
-#endif /* NACLEMU_COMPILE_H */
+#endif /* NACLEMU_DATAPATH_COMPILE_H */

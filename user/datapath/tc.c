@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * tc.c - rule maps, counters, TC filters, pins and network namespaces for
- * attach / update / detach (see tc.h).
+ * tc.c - naclemu's TC filters (datapath.h).
  *
  * libbpf 1.1 has no tcx API (bpf_program__attach_tcx came in 1.3), so the
  * filters are classic clsact direct-action filters via bpf_tc_*, which
@@ -11,184 +10,18 @@
  * BPF_TC_INGRESS | BPF_TC_EGRESS deletes the whole qdisc, foreign filters
  * included, hence the filter count before it.
  */
-#define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <net/if.h>
-#include <net/if_arp.h>
-#include <sched.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
-#include <sys/statfs.h>
 #include <unistd.h>
-#include <linux/magic.h>
 #include <linux/netlink.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "tc.h"
-
-int tc_rules_install(int outer_fd, const struct naclemu_rules *rules)
-{
-	__u32 zero = 0;
-	int fd, ret;
-
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "naclemu_ruleset", sizeof(__u32),
-			    sizeof(struct naclemu_rules), 1, NULL);
-	if (fd < 0)
-		return -errno;
-	ret = bpf_map_update_elem(fd, &zero, rules, BPF_ANY);
-	/* Frozen: nothing in user space can change a live rule set. */
-	if (!ret)
-		ret = bpf_map_freeze(fd);
-	/* The swap: atomic for the packets, see naclemu.bpf.c. */
-	if (!ret)
-		ret = bpf_map_update_elem(outer_fd, &zero, &fd, BPF_ANY);
-	if (ret)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-int tc_rules_read(int outer_fd, struct naclemu_rules *out)
-{
-	__u32 zero = 0, id = 0;
-	int fd, ret;
-
-	if (bpf_map_lookup_elem(outer_fd, &zero, &id))
-		return -errno;
-	fd = bpf_map_get_fd_by_id(id);
-	if (fd < 0)
-		return -errno;
-	ret = bpf_map_lookup_elem(fd, &zero, out) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-int tc_counter_read(int counters_fd, __u32 slot, struct naclemu_counter *sum)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	struct naclemu_counter *v;
-
-	if (ncpus <= 0)
-		return ncpus ? ncpus : -EINVAL;
-	v = calloc((size_t)ncpus, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(counters_fd, &slot, v)) {
-		int ret = -errno;
-
-		free(v);
-		return ret;
-	}
-	memset(sum, 0, sizeof(*sum));
-	for (int i = 0; i < ncpus; i++) {
-		sum->packets += v[i].packets;
-		sum->bytes += v[i].bytes;
-	}
-	free(v);
-	return 0;
-}
-
-int tc_counters_zero(int counters_fd, const __u32 *slots, size_t n)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	struct naclemu_counter *v;
-	int ret = 0;
-
-	if (ncpus <= 0)
-		return ncpus ? ncpus : -EINVAL;
-	v = calloc((size_t)ncpus, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < n && !ret; i++)
-		if (bpf_map_update_elem(counters_fd, &slots[i], v, BPF_ANY))
-			ret = -errno;
-	free(v);
-	return ret;
-}
-
-int tc_netns_enter(const char *name, int *saved)
-{
-	char path[PATH_MAX];
-	int fd, ret = 0;
-
-	*saved = -1;
-	if (!name || !*name)
-		return 0;
-	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
-		return -EINVAL;
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	*saved = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (*saved < 0 || setns(fd, CLONE_NEWNET)) {
-		ret = -errno;
-		if (*saved >= 0)
-			close(*saved);
-		*saved = -1;
-	}
-	close(fd);
-	return ret;
-}
-
-void tc_netns_leave(int saved)
-{
-	if (saved < 0)
-		return;
-	/* Cannot fail for a namespace we came from; nothing to do if it did. */
-	if (setns(saved, CLONE_NEWNET))
-		perror("naclemu: setns back");
-	close(saved);
-}
-
-int tc_ifindex(const char *ifname, int *ifindex)
-{
-	struct ifreq ifr = {};
-	int fd, ret = 0;
-
-	if (strlen(ifname) >= IFNAMSIZ)
-		return -ENODEV;
-	*ifindex = (int)if_nametoindex(ifname);
-	if (!*ifindex)
-		return -ENODEV;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memcpy(ifr.ifr_name, ifname, strlen(ifname));
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
-		ret = -errno;
-	else if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
-		ret = -EPROTONOSUPPORT;
-	close(fd);
-	return ret;
-}
-
-int tc_pin_dir(const char *netns, const char *ifname, char buf[PATH_MAX])
-{
-	int n = snprintf(buf, PATH_MAX, "%s/%s/%s", TC_PIN_ROOT,
-			 netns && *netns ? netns : "root", ifname);
-
-	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
-}
-
-int tc_bpffs_ensure(void)
-{
-	struct statfs st;
-
-	if (!statfs("/sys/fs/bpf", &st) && st.f_type == BPF_FS_MAGIC)
-		return 0;
-	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
-		return -errno;
-	return 0;
-}
+#include "datapath/datapath.h"
 
 static void hook_init(struct bpf_tc_hook *hook, int ifindex,
 		      enum bpf_tc_attach_point where)
@@ -203,8 +36,8 @@ static void opts_init(struct bpf_tc_opts *o, int prog_fd)
 {
 	memset(o, 0, sizeof(*o));
 	o->sz = sizeof(*o);
-	o->handle = TC_HANDLE;
-	o->priority = TC_PRIORITY;
+	o->handle = DP_TC_HANDLE;
+	o->priority = DP_TC_PRIORITY;
 	o->prog_fd = prog_fd;
 }
 
@@ -382,13 +215,3 @@ int tc_filters_query(int ifindex, __u32 *prog_in_id, __u32 *prog_out_id)
 	return 0;
 }
 
-int tc_pinned_fd(const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = bpf_obj_get(path);
-	return fd < 0 ? -errno : fd;
-}

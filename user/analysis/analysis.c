@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
+#include "analysis/analysis.h"
 
 const struct nacl_client_os nacl_client_oses[] = {
 	{ "linux", 32768, 60999 },
@@ -36,16 +36,16 @@ static unsigned int family_bits(uint8_t family)
 	return family == 4 ? 32 : 128;
 }
 
-bool nacl_cidr_uncovered(const struct nacl_cidr *target,
-			 const struct nacl_cidr *const *list, size_t n,
+bool nacl_cidr_uncovered(const struct naclemu_cidr *target,
+			 const struct naclemu_cidr *const *list, size_t n,
 			 uint8_t addr[16])
 {
-	struct nacl_cidr half;
+	struct naclemu_cidr half;
 	bool inside = false;
 	unsigned int bit;
 
 	for (size_t i = 0; i < n; i++) {
-		const struct nacl_cidr *c = list[i];
+		const struct naclemu_cidr *c = list[i];
 
 		if (c->family != target->family)
 			continue;
@@ -75,13 +75,13 @@ bool nacl_cidr_uncovered(const struct nacl_cidr *target,
 /* Whether the L4 key means something for protocol @p in family @f. */
 static bool proto_keyed(int p, uint8_t f)
 {
-	return p == NACL_PROTO_TCP || p == NACL_PROTO_UDP ||
-	       p == NACL_PROTO_ICMP || (p == NACL_PROTO_ICMPV6 && f == 6);
+	return p == NACLEMU_PROTO_TCP || p == NACLEMU_PROTO_UDP ||
+	       p == NACLEMU_PROTO_ICMP || (p == NACLEMU_PROTO_ICMPV6 && f == 6);
 }
 
 static bool proto_compatible(const struct nacl_rule *r, int p)
 {
-	return r->protocol == NACL_PROTO_ALL || r->protocol == p;
+	return r->protocol == NACLEMU_PROTO_ALL || r->protocol == p;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -98,9 +98,9 @@ static int cmp_u32(const void *a, const void *b)
  */
 static bool piece_covered(const struct nacl_rule *rules, const size_t *cand,
 			  size_t ncand, int p, bool keyless, uint32_t a,
-			  uint32_t b, const struct nacl_cidr *target)
+			  uint32_t b, const struct naclemu_cidr *target)
 {
-	const struct nacl_cidr *list[NACL_MAX_RULES];
+	const struct naclemu_cidr *list[NACL_MAX_RULES];
 	uint8_t addr[16];
 	size_t n = 0;
 
@@ -166,9 +166,9 @@ static bool proto_covered(const struct nacl_rule *rules, const size_t *cand,
 static bool overlaps(const struct nacl_rule *e, const struct nacl_rule *r)
 {
 	uint16_t elo, ehi, rlo, rhi;
-	const struct nacl_cidr *wide = &e->cidr, *narrow = &r->cidr;
+	const struct naclemu_cidr *wide = &e->cidr, *narrow = &r->cidr;
 
-	if (e->protocol != NACL_PROTO_ALL && r->protocol != NACL_PROTO_ALL &&
+	if (e->protocol != NACLEMU_PROTO_ALL && r->protocol != NACLEMU_PROTO_ALL &&
 	    e->protocol != r->protocol)
 		return false;
 	if (wide->prefix_len > narrow->prefix_len) {
@@ -183,7 +183,7 @@ static bool overlaps(const struct nacl_rule *e, const struct nacl_rule *r)
 	return true;
 }
 
-bool nacl_shadowed(const struct nacl_ruleset *rs, enum nacl_dir dir, size_t i,
+bool nacl_shadowed(const struct nacl_ruleset *rs, enum naclemu_dir dir, size_t i,
 		   size_t *by, size_t max_by, size_t *nby)
 {
 	const struct nacl_rule *rules = rs->rules[dir];
@@ -196,7 +196,7 @@ bool nacl_shadowed(const struct nacl_ruleset *rs, enum nacl_dir dir, size_t i,
 		if (rules[j].cidr.family == r->cidr.family)
 			cand[ncand++] = j;
 
-	if (r->protocol != NACL_PROTO_ALL) {
+	if (r->protocol != NACLEMU_PROTO_ALL) {
 		if (!proto_covered(rules, cand, ncand, r, r->protocol))
 			return false;
 	} else {
@@ -206,7 +206,7 @@ bool nacl_shadowed(const struct nacl_ruleset *rs, enum nacl_dir dir, size_t i,
 		for (size_t k = 0; k < ncand; k++) {
 			int p = rules[cand[k]].protocol;
 
-			if (p == NACL_PROTO_ALL || seen[p])
+			if (p == NACLEMU_PROTO_ALL || seen[p])
 				continue;
 			seen[p] = true;
 			if (!proto_covered(rules, cand, ncand, r, p))

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* log.c - one-line diagnostics on stderr (see commands.h). */
+/* log.c - one-line diagnostics on stderr (see output/log.h). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <bpf/libbpf.h>
 
-#include "commands.h"
+#include "output/log.h"
 
 int nacl_verbose;
 
@@ -43,14 +44,15 @@ void pr_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
-int nacl_usage_error(const char *cmd, const char *fmt, ...)
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	va_list ap;
+	(void)level;
+	if (!nacl_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
 
-	fprintf(stderr, "naclemu: %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see 'naclemu %s --help')\n", cmd);
-	return NACL_EXIT_INVALID;
+void nacl_log_libbpf(void)
+{
+	libbpf_set_print(libbpf_print);
 }

@@ -15,26 +15,21 @@
  * would each get part of the events, some twice.  So a reader holds an
  * flock() on the interface's pin folder, and a second one is refused.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "commands.h"
-#include "events.h"
-#include "nacl.h"
-#include "tc.h"
+#include "cli/cli.h"
+#include "output/events.h"
+#include "datapath/datapath.h"
 
 /* A callback's "stop now" (--count reached) for ring_buffer__poll(). */
 #define EV_STOP_COUNT (-ECANCELED)
@@ -43,9 +38,7 @@
 
 /* One attached interface being read. */
 struct watch {
-	char netns[64];  /* "" = the caller's namespace */
-	char ifname[16];
-	char dir[PATH_MAX];
+	struct dp_target t;
 	char label[96];  /* the "interface" printed */
 	int events_fd, counters_fd;
 	int lock_fd;     /* the pin folder, flock()ed: one reader at a time */
@@ -98,19 +91,6 @@ static void signals_catch(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	if (!nacl_verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static const char *ns_label(const char *netns)
-{
-	return netns && *netns ? netns : "root";
-}
-
 static double now_mono(void)
 {
 	struct timespec ts;
@@ -124,19 +104,9 @@ static __u64 slot_packets(int counters_fd, __u32 slot)
 {
 	struct naclemu_counter c = {};
 
-	if (tc_counter_read(counters_fd, slot, &c))
+	if (dp_counter_read(counters_fd, slot, &c))
 		return 0;
 	return c.packets;
-}
-
-static __u32 map_id(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return 0;
-	return info.id;
 }
 
 static void watch_close(struct watch *w)
@@ -151,64 +121,69 @@ static void watch_close(struct watch *w)
 }
 
 /*
- * Open the pinned ring and counters of the interface in @w->dir.
- * -ENOENT: nothing attached there; -ENOPROTOOPT: attached by a naclemu
- * without drop events (no ring pinned); -EBUSY: another reader has it.
+ * Open the pinned ring and counters of the interface @w->t, through its
+ * checked state (layout, completeness).  -ENOENT: nothing attached there;
+ * -EBUSY: another reader has it; other errors with @e set.
  */
-static int watch_open(struct watch *w)
+static int watch_open(struct watch *w, struct dp_error *e)
 {
-	struct naclemu_meta meta = {};
-	__u32 zero = 0;
-	int meta_fd, ret;
+	struct dp_state st;
+	int ret;
 
 	w->events_fd = w->counters_fd = -1;
-	w->lock_fd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (w->lock_fd < 0)
-		return -errno;
+	w->lock_fd = open(w->t.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->lock_fd < 0) {
+		ret = -errno;
+		if (ret == -ENOENT && *w->t.netns)
+			snprintf(e->msg, sizeof(e->msg),
+				 "%s is not attached in network namespace %s: run 'naclemu attach -n %s "
+				 "-i %s RULES' first",
+				 w->t.ifname, w->t.netns, w->t.netns, w->t.ifname);
+		else if (ret == -ENOENT)
+			snprintf(e->msg, sizeof(e->msg),
+				 "%s is not attached: run 'naclemu attach -i %s RULES' first",
+				 w->t.ifname, w->t.ifname);
+		else
+			snprintf(e->msg, sizeof(e->msg), "cannot open %s: %s", w->t.dir,
+				 strerror(-ret));
+		return ret;
+	}
 	if (flock(w->lock_fd, LOCK_EX | LOCK_NB)) {
 		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		watch_close(w);
 		return ret;
 	}
-	meta_fd = tc_pinned_fd(w->dir, TC_PIN_META);
-	if (meta_fd < 0) {
-		watch_close(w);
-		return meta_fd;
-	}
-	ret = bpf_map_lookup_elem(meta_fd, &zero, &meta) ? -errno : 0;
-	close(meta_fd);
-	if (!ret && meta.magic != NACLEMU_META_MAGIC)
-		ret = -EUCLEAN;
+	ret = dp_state_open(&w->t, &st, e);
 	if (ret) {
 		watch_close(w);
 		return ret;
 	}
-	w->rate = meta.events_rate;
-	w->counters_fd = tc_pinned_fd(w->dir, TC_PIN_COUNTERS);
-	w->events_fd = tc_pinned_fd(w->dir, TC_PIN_EVENTS);
-	if (w->counters_fd < 0 || w->events_fd < 0) {
-		ret = w->events_fd == -ENOENT ? -ENOPROTOOPT :
-		      w->counters_fd < 0 ? w->counters_fd : w->events_fd;
-		if (w->counters_fd < 0)
-			w->counters_fd = -1;
-		if (w->events_fd < 0)
-			w->events_fd = -1;
+	w->rate = st.meta.events_rate;
+	w->counters_fd = st.counters_fd;
+	st.counters_fd = -1; /* kept open here */
+	dp_state_close(&st);
+	w->events_fd = dp_pinned_fd(w->t.dir, DP_PIN_EVENTS);
+	if (w->events_fd < 0) {
+		ret = w->events_fd;
+		w->events_fd = -1;
 		watch_close(w);
+		snprintf(e->msg, sizeof(e->msg), "cannot open the drop events of %s in %s: %s",
+			 w->t.ifname, w->t.dir, strerror(-ret));
 		return ret;
 	}
-	w->events_id = map_id(w->events_fd);
+	w->events_id = dp_obj_id(w->events_fd);
 	return 0;
 }
 
 /* Whether @w's interface is still attached with the ring we read. */
 static bool watch_alive(const struct watch *w)
 {
-	int fd = tc_pinned_fd(w->dir, TC_PIN_EVENTS);
+	int fd = dp_pinned_fd(w->t.dir, DP_PIN_EVENTS);
 	bool same;
 
 	if (fd < 0)
 		return false;
-	same = map_id(fd) == w->events_id;
+	same = dp_obj_id(fd) == w->events_id;
 	close(fd);
 	return same;
 }
@@ -219,12 +194,8 @@ static void watch_base(struct watch *w)
 	w->base_lost = slot_packets(w->counters_fd, NACLEMU_SLOT_EVENTS_LOST);
 }
 
-static int valid_ifname(const char *s)
-{
-	return *s && strlen(s) < 16 && !strchr(s, '/') && strcmp(s, ".") && strcmp(s, "..");
-}
-
-static int watch_add(struct stream *s, const char *netns, const char *ifname)
+/* Add the interface @t to @s, unopened. */
+static int watch_add(struct stream *s, const struct dp_target *t)
 {
 	struct watch *w, *grown;
 
@@ -232,52 +203,20 @@ static int watch_add(struct stream *s, const char *netns, const char *ifname)
 	if (!grown)
 		return -ENOMEM;
 	s->w = grown;
-	w = &s->w[s->n];
+	w = &s->w[s->n++];
 	memset(w, 0, sizeof(*w));
 	w->events_fd = w->counters_fd = w->lock_fd = -1;
-	snprintf(w->netns, sizeof(w->netns), "%s", netns ? netns : "");
-	snprintf(w->ifname, sizeof(w->ifname), "%s", ifname);
-	if (tc_pin_dir(w->netns, ifname, w->dir))
-		return -ENAMETOOLONG;
-	s->n++;
+	w->t = *t;
 	return 0;
 }
 
-/*
- * The folders of every attached interface that -n / -i select (as
- * `status` selects them: -i without -n is the caller's namespace).
- */
-static int watch_find(struct stream *s, const char *netns, const char *ifname)
+/* dp_for_each_attached()'s visitor for `events` without -i. */
+static int watch_found(const struct dp_target *t, struct dp_state *st,
+		       const struct dp_error *e, void *arg)
 {
-	char nsdir[PATH_MAX];
-	struct dirent *ns, *ifc;
-	DIR *root, *d;
-	int ret = 0;
-
-	if (ifname)
-		return watch_add(s, netns, ifname);
-	root = opendir(TC_PIN_ROOT);
-	if (!root)
-		return errno == ENOENT ? 0 : -errno;
-	while (!ret && (ns = readdir(root))) {
-		if (ns->d_name[0] == '.')
-			continue;
-		if (netns && strcmp(ns->d_name, ns_label(netns)))
-			continue;
-		snprintf(nsdir, sizeof(nsdir), "%s/%s", TC_PIN_ROOT, ns->d_name);
-		d = opendir(nsdir);
-		if (!d)
-			continue;
-		while (!ret && (ifc = readdir(d))) {
-			if (ifc->d_name[0] == '.' || !valid_ifname(ifc->d_name))
-				continue;
-			ret = watch_add(s, strcmp(ns->d_name, "root") ? ns->d_name : "",
-					ifc->d_name);
-		}
-		closedir(d);
-	}
-	closedir(root);
-	return ret;
+	(void)st;
+	(void)e;
+	return watch_add(arg, t);
 }
 
 /*
@@ -288,58 +227,40 @@ static int watch_find(struct stream *s, const char *netns, const char *ifname)
 static int watch_open_all(struct stream *s, const char *netns, const char *ifname)
 {
 	size_t kept = 0, refused = 0;
-	char nsopt[80] = "";
+	struct dp_error e;
 	int ret;
 
-	if (netns && *netns)
-		snprintf(nsopt, sizeof(nsopt), "-n %s ", netns);
 	for (size_t i = 0; i < s->n; i++) {
 		struct watch *w = &s->w[i];
 
-		ret = watch_open(w);
+		ret = watch_open(w, &e);
 		if (!ret) {
 			s->w[kept++] = *w;
 			continue;
 		}
-		if (ret == -ENOENT && ifname) {
-			if (netns && *netns)
-				pr_err("%s is not attached in network namespace %s: run 'naclemu attach %s-i %s RULES' first",
-				       w->ifname, netns, nsopt, w->ifname);
-			else
-				pr_err("%s is not attached: run 'naclemu attach -i %s RULES' first",
-				       w->ifname, w->ifname);
-			return NACL_EXIT_SYSTEM;
-		}
-		if (ret == -ENOENT)
-			continue; /* a folder without state: detach's business */
-		if (ret == -ENOPROTOOPT)
-			pr_err("%s (netns %s) was attached by a naclemu without drop events: "
-			       "detach and attach it again",
-			       w->ifname, ns_label(w->netns));
-		else if (ret == -EBUSY)
+		if (ret == -ENOENT && !ifname)
+			continue; /* detached since it was listed */
+		if (ret == -EBUSY)
 			pr_err("the drop events of %s (netns %s) are being read by another "
 			       "'naclemu events' or 'naclemu run': one reader at a time",
-			       w->ifname, ns_label(w->netns));
-		else if (ret == -EUCLEAN)
-			pr_err("the pinned state in %s is incomplete: run 'naclemu detach%s%s -i %s' to clean it up",
-			       w->dir, *w->netns ? " -n " : "", w->netns, w->ifname);
+			       w->t.ifname, dp_netns_label(w->t.netns));
 		else
-			pr_err("cannot open the drop events of %s (netns %s) in %s: %s",
-			       w->ifname, ns_label(w->netns), w->dir, strerror(-ret));
+			pr_err("%s", e.msg);
 		if (ifname)
-			return NACL_EXIT_SYSTEM;
+			return ret == -ENOENT ? NACL_EXIT_INVALID : NACL_EXIT_SYSTEM;
 		refused++;
 	}
 	s->n = kept;
 	if (!s->n && refused)
 		return NACL_EXIT_SYSTEM;
 	if (!s->n) {
-		if (netns && *netns)
-			pr_err("no interface is attached in network namespace %s: run 'naclemu attach %s-i IFACE RULES' first",
-			       netns, nsopt);
+		if (netns)
+			pr_err("no interface is attached in network namespace %s: run 'naclemu attach "
+			       "-n %s -i IFACE RULES' first",
+			       netns, netns);
 		else
 			pr_err("no interface is attached: run 'naclemu attach -i IFACE RULES' first");
-		return NACL_EXIT_SYSTEM;
+		return NACL_EXIT_INVALID;
 	}
 	return NACL_EXIT_OK;
 }
@@ -353,17 +274,17 @@ static void watch_labels(struct stream *s)
 	bool mixed = false;
 
 	for (size_t i = 1; i < s->n; i++)
-		if (strcmp(s->w[i].netns, s->w[0].netns))
+		if (strcmp(s->w[i].t.netns, s->w[0].t.netns))
 			mixed = true;
 	s->iface_width = EV_IFACE_WIDTH;
 	for (size_t i = 0; i < s->n; i++) {
 		struct watch *w = &s->w[i];
 		int len;
 
-		if (mixed && *w->netns)
-			snprintf(w->label, sizeof(w->label), "%s/%s", w->netns, w->ifname);
+		if (mixed && *w->t.netns)
+			snprintf(w->label, sizeof(w->label), "%s/%s", w->t.netns, w->t.ifname);
 		else
-			snprintf(w->label, sizeof(w->label), "%s", w->ifname);
+			snprintf(w->label, sizeof(w->label), "%s", w->t.ifname);
 		len = (int)strlen(w->label);
 		if (len > s->iface_width)
 			s->iface_width = len;
@@ -537,14 +458,6 @@ static int parse_timeout(const char *cmd, const char *arg, double *timeout)
 	return NACL_EXIT_OK;
 }
 
-static int need_root(const char *cmd)
-{
-	if (geteuid() == 0)
-		return NACL_EXIT_OK;
-	pr_err("%s needs root (CAP_BPF, CAP_NET_ADMIN): run it as root", cmd);
-	return NACL_EXIT_SYSTEM;
-}
-
 /* ---- events ------------------------------------------------------------- */
 
 static const char events_usage[] =
@@ -579,68 +492,91 @@ static const char events_usage[] =
 	"  naclemu events -i eth1\n"
 	"  naclemu events -i eth1 --json | jq -c 'select(.rule == 32767)'\n";
 
+/*
+ * events_parse_opt() - one of the options events and run share (--json,
+ * --count, --timeout) into @s.  Returns 1 when @c is not one of them, else
+ * an exit status.
+ */
+static int events_parse_opt(const char *cmd, int c, const char *arg, struct stream *s)
+{
+	switch (c) {
+	case 'j': s->json = true; return NACL_EXIT_OK;
+	case 'c': return parse_count(cmd, arg, &s->count);
+	case 't': return parse_timeout(cmd, arg, &s->timeout);
+	default: return 1;
+	}
+}
+
+#define EVENTS_OPTIONS                                  \
+	{ "json", no_argument, NULL, 'j' },             \
+	{ "count", required_argument, NULL, 'c' },      \
+	{ "timeout", required_argument, NULL, 't' }
+
+/* Find the interfaces -n / -i select (names already checked); an exit status. */
+static int watch_find(struct stream *s, const struct dp_target *t, const char *netns,
+		      const char *ifname)
+{
+	size_t n;
+	int ret;
+
+	if (ifname)
+		ret = watch_add(s, t);
+	else
+		ret = dp_for_each_attached(netns, NULL, watch_found, s, &n);
+	if (ret) {
+		pr_err("cannot list the attached interfaces in %s: %s", DP_PIN_ROOT, strerror(-ret));
+		return NACL_EXIT_SYSTEM;
+	}
+	return NACL_EXIT_OK;
+}
+
 int cmd_events(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "netns", required_argument, NULL, 'n' },
 		{ "interface", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 't' },
+		EVENTS_OPTIONS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	struct stream s = {};
 	const char *netns = NULL, *ifname = NULL;
-	int c, exit, ret;
+	struct dp_target t;
+	struct dp_error e;
+	int c, exit;
 
-	optind = 0;
-	opterr = 0; /* one line of ours, not getopt's as well */
-	while ((c = getopt_long(argc, argv, ":n:i:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n': netns = optarg; break;
-		case 'i': ifname = optarg; break;
-		case 'j': s.json = true; break;
-		case 'v': nacl_verbose = 1; break;
-		case 'c':
-			exit = parse_count("events", optarg, &s.count);
-			if (exit)
-				return exit;
-			break;
-		case 't':
-			exit = parse_timeout("events", optarg, &s.timeout);
-			if (exit)
-				return exit;
-			break;
-		case 'h':
+	optind = 1;
+	while ((c = cli_getopt("events", argc, argv, "n:i:vh", opts)) != CLI_OPT_END) {
+		if (c == 'n') {
+			netns = optarg;
+		} else if (c == 'i') {
+			ifname = optarg;
+		} else if (c == 'v') {
+			nacl_verbose = 1;
+		} else if (c == 'h') {
 			fputs(events_usage, stdout);
 			return NACL_EXIT_OK;
-		case ':':
-			return nacl_usage_error("events", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return nacl_usage_error("events", "invalid option '%s'", argv[optind - 1]);
+		} else if (c == CLI_OPT_ERROR) {
+			return NACL_EXIT_INVALID;
+		} else if ((exit = events_parse_opt("events", c, optarg, &s))) {
+			return exit;
 		}
 	}
 	if (optind != argc)
 		return nacl_usage_error("events", "unexpected argument '%s'", argv[optind]);
-	if (ifname && !valid_ifname(ifname))
-		return nacl_usage_error("events", "'%s' is not an interface name", ifname);
-	if (netns && (!*netns || strchr(netns, '/')))
-		return nacl_usage_error("events", "'%s' is not a network namespace name", netns);
-	exit = need_root("events");
-	if (exit)
+	/* The names as attach checks them ("lo" stands in for a missing -i). */
+	if ((netns || ifname) && dp_target_init(&t, netns, ifname ? ifname : "lo", &e))
+		return nacl_usage_error("events", "%s", e.msg);
+	exit = cli_need_root("events");
+	if (!exit)
+		exit = watch_find(&s, &t, netns, ifname);
+	if (exit) {
+		stream_free(&s);
 		return exit;
-	libbpf_set_print(libbpf_log);
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signals_catch();
-
-	ret = watch_find(&s, netns, ifname);
-	if (ret) {
-		pr_err("cannot list the attached interfaces in %s: %s", TC_PIN_ROOT, strerror(-ret));
-		stream_free(&s);
-		return NACL_EXIT_SYSTEM;
-	}
 	exit = watch_open_all(&s, netns, ifname);
 	if (!exit) {
 		watch_labels(&s);
@@ -653,7 +589,7 @@ int cmd_events(int argc, char **argv)
 /* ---- run ---------------------------------------------------------------- */
 
 static const char run_usage[] =
-	"Usage: naclemu run [-n NETNS] -i IFACE RULES [--acl ID] [--subnet CIDR]...\n"
+	"Usage: naclemu run [-n NETNS] -i IFACE RULES [--acl ID | --subnet-id ID] [--subnet CIDR]...\n"
 	"                   [--exempt CIDR]... [--events-rate N]\n"
 	"                   [--json] [--count N] [--timeout SECONDS]\n"
 	"\n"
@@ -673,81 +609,56 @@ static const char run_usage[] =
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "netns", required_argument, NULL, 'n' },
-		{ "interface", required_argument, NULL, 'i' },
-		{ "acl", required_argument, NULL, 'a' },
-		{ "subnet", required_argument, NULL, 's' },
-		{ "exempt", required_argument, NULL, 'e' },
-		{ "events-rate", required_argument, NULL, 'r' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 't' },
+		CLI_ATTACH_OPTIONS,
+		EVENTS_OPTIONS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	struct attach_req req = { .events_rate = 1000 };
 	struct stream s = {};
-	const char *netns = NULL, *ifname = NULL;
-	char **av;
+	struct dp_target t;
+	struct dp_error e;
 	bool gone;
-	int c, ac = 1, exit, detach_exit;
+	int c, exit, detach_exit;
 
-	/* attach's options are handed to tc_attach() as an argv of their own. */
-	av = calloc((size_t)argc + 1, sizeof(*av));
-	if (!av) {
-		pr_err("out of memory");
-		return NACL_EXIT_SYSTEM;
-	}
-	av[0] = "run";
-	optind = 0;
-	opterr = 0; /* one line of ours, not getopt's as well */
-	while ((c = getopt_long(argc, argv, ":n:i:vh", opts, NULL)) != -1) {
-		exit = NACL_EXIT_OK;
-		switch (c) {
-		case 'n': netns = optarg; av[ac++] = "-n"; av[ac++] = optarg; break;
-		case 'i': ifname = optarg; av[ac++] = "-i"; av[ac++] = optarg; break;
-		case 'a': av[ac++] = "--acl"; av[ac++] = optarg; break;
-		case 's': av[ac++] = "--subnet"; av[ac++] = optarg; break;
-		case 'e': av[ac++] = "--exempt"; av[ac++] = optarg; break;
-		case 'r': av[ac++] = "--events-rate"; av[ac++] = optarg; break;
-		case 'v': nacl_verbose = 1; break;
-		case 'j': s.json = true; break;
-		case 'c': exit = parse_count("run", optarg, &s.count); break;
-		case 't': exit = parse_timeout("run", optarg, &s.timeout); break;
-		case 'h':
+	optind = 1;
+	while ((c = cli_getopt("run", argc, argv, "n:i:vh", opts)) != CLI_OPT_END) {
+		if (c == 'v') {
+			nacl_verbose = 1;
+		} else if (c == 'h') {
 			fputs(run_usage, stdout);
-			free(av);
 			return NACL_EXIT_OK;
-		case ':':
-			exit = nacl_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
-			break;
-		default:
-			exit = nacl_usage_error("run", "invalid option '%s'", argv[optind - 1]);
-			break;
-		}
-		if (exit) {
-			free(av);
+		} else if (c == CLI_OPT_ERROR) {
+			return NACL_EXIT_INVALID;
+		} else if ((exit = attach_parse_opt("run", c, optarg, &req)) != 1) {
+			if (exit)
+				return exit;
+		} else if ((exit = events_parse_opt("run", c, optarg, &s))) {
 			return exit;
 		}
 	}
-	while (optind < argc)
-		av[ac++] = argv[optind++];
+	if (!req.ifname)
+		return nacl_usage_error("run", "-i IFACE is required");
+	if (optind + 1 != argc)
+		return nacl_usage_error("run", "expected one RULES file");
+	req.rules_path = argv[optind];
+	if (dp_target_init(&t, req.netns, req.ifname, &e))
+		return nacl_usage_error("run", "%s", e.msg);
 
 	/* Before attach: a signal during it ends the run right after. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signals_catch();
-	exit = tc_attach(ac, av, stderr);
-	free(av);
+	exit = cli_attach("run", &req, stderr);
 	if (exit)
 		return exit;
 
 	/* Attached: from here every path detaches. */
-	libbpf_set_print(libbpf_log);
-	if (watch_add(&s, netns, ifname)) {
+	if (watch_add(&s, &t)) {
 		pr_err("out of memory");
 		exit = NACL_EXIT_SYSTEM;
-	} else if (watch_open(&s.w[0])) {
-		pr_err("cannot open the drop events of %s that attach just pinned", ifname);
+	} else if (watch_open(&s.w[0], &e)) {
+		pr_err("cannot open the drop events of %s that attach just pinned", req.ifname);
 		exit = NACL_EXIT_SYSTEM;
 	} else {
 		watch_labels(&s);
@@ -759,6 +670,6 @@ int cmd_run(int argc, char **argv)
 	stream_free(&s);
 	if (gone)
 		return exit;
-	detach_exit = tc_detach(netns, ifname, stderr);
+	detach_exit = cli_detach(&t, stderr);
 	return exit ? exit : detach_exit;
 }

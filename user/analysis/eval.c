@@ -8,7 +8,8 @@
  */
 #include <string.h>
 
-#include "nacl.h"
+#include "rules/model.h"
+#include "analysis/eval.h"
 
 /*
  * ICMP type/code is looked at for protocol 1 in any rule, and for 58 in an
@@ -18,14 +19,14 @@
  */
 static bool rule_uses_icmp(const struct nacl_rule *r)
 {
-	return r->protocol == NACL_PROTO_ICMP ||
-	       (r->protocol == NACL_PROTO_ICMPV6 && r->cidr.family == 6);
+	return r->protocol == NACLEMU_PROTO_ICMP ||
+	       (r->protocol == NACLEMU_PROTO_ICMPV6 && r->cidr.family == 6);
 }
 
 bool nacl_rule_key_range(const struct nacl_rule *r, uint16_t *lo,
 			 uint16_t *hi)
 {
-	if (r->protocol == NACL_PROTO_TCP || r->protocol == NACL_PROTO_UDP) {
+	if (r->protocol == NACLEMU_PROTO_TCP || r->protocol == NACLEMU_PROTO_UDP) {
 		if (r->port_from == 0 && r->port_to == 65535)
 			return false;
 		*lo = r->port_from;
@@ -47,7 +48,7 @@ bool nacl_rule_key_range(const struct nacl_rule *r, uint16_t *lo,
 	return false;
 }
 
-bool nacl_cidr_contains(const struct nacl_cidr *c, const uint8_t *addr)
+bool nacl_cidr_contains(const struct naclemu_cidr *c, const uint8_t *addr)
 {
 	unsigned int full = c->prefix_len / 8, rest = c->prefix_len % 8;
 
@@ -64,19 +65,19 @@ bool nacl_cidr_contains(const struct nacl_cidr *c, const uint8_t *addr)
 /* The packet's L4 key (see nacl_rule_key_range); valid when l4_known. */
 static uint16_t packet_key(const struct nacl_packet *p)
 {
-	if (p->protocol == NACL_PROTO_ICMP || p->protocol == NACL_PROTO_ICMPV6)
+	if (p->protocol == NACLEMU_PROTO_ICMP || p->protocol == NACLEMU_PROTO_ICMPV6)
 		return (uint16_t)(p->icmp_type << 8 | p->icmp_code);
 	return p->dst_port;
 }
 
 bool nacl_rule_matches(const struct nacl_rule *r, const struct nacl_packet *p)
 {
-	const uint8_t *peer = p->dir == NACL_INBOUND ? p->src : p->dst;
+	const uint8_t *peer = p->dir == NACLEMU_INGRESS ? p->src : p->dst;
 	uint16_t lo, hi, key;
 
 	if (r->cidr.family != p->family)
 		return false;
-	if (r->protocol != NACL_PROTO_ALL && r->protocol != p->protocol)
+	if (r->protocol != NACLEMU_PROTO_ALL && r->protocol != p->protocol)
 		return false;
 	if (!nacl_cidr_contains(&r->cidr, peer))
 		return false;
@@ -95,8 +96,8 @@ struct nacl_verdict nacl_evaluate(const struct nacl_ruleset *rs,
 	const struct nacl_rule *rules = rs->rules[p->dir];
 	struct nacl_verdict v = {
 		.allow = false,
-		.rule_number = p->family == 6 ? NACL_DEFAULT_RULE_V6 :
-						NACL_DEFAULT_RULE_V4,
+		.rule_number = p->family == 6 ? NACLEMU_RULE_DEFAULT_V6 :
+						NACLEMU_RULE_DEFAULT_V4,
 		.index = -1,
 	};
 
@@ -111,7 +112,7 @@ struct nacl_verdict nacl_evaluate(const struct nacl_ruleset *rs,
 	return v;
 }
 
-static bool in_any(const struct nacl_cidr *list, size_t n, uint8_t family,
+static bool in_any(const struct naclemu_cidr *list, size_t n, uint8_t family,
 		   const uint8_t *addr)
 {
 	for (size_t i = 0; i < n; i++)
@@ -125,7 +126,7 @@ static bool in_any(const struct nacl_cidr *list, size_t n, uint8_t family,
  * The link-local services AWS answers without the NACL: instance metadata,
  * Amazon Time Sync and the Route 53 Resolver ("Amazon DNS server").
  */
-const struct nacl_cidr nacl_linklocal[NACL_NLINKLOCAL] = {
+const struct naclemu_cidr nacl_linklocal[NACL_NLINKLOCAL] = {
 	{ 4, 32, { 169, 254, 169, 254 } },
 	{ 4, 32, { 169, 254, 169, 123 } },
 	{ 4, 32, { 169, 254, 169, 253 } },
@@ -135,18 +136,18 @@ const struct nacl_cidr nacl_linklocal[NACL_NLINKLOCAL] = {
 };
 
 enum nacl_exempt_reason nacl_exempt(const struct nacl_packet *p,
-				    const struct nacl_cidr *exempt,
+				    const struct naclemu_cidr *exempt,
 				    size_t nexempt,
-				    const struct nacl_cidr *subnet,
+				    const struct naclemu_cidr *subnet,
 				    size_t nsubnet)
 {
-	const uint8_t *peer = p->dir == NACL_INBOUND ? p->src : p->dst;
+	const uint8_t *peer = p->dir == NACLEMU_INGRESS ? p->src : p->dst;
 
 	if (p->l4_known && p->family == 6 &&
-	    p->protocol == NACL_PROTO_ICMPV6 && p->icmp_type >= 133 &&
+	    p->protocol == NACLEMU_PROTO_ICMPV6 && p->icmp_type >= 133 &&
 	    p->icmp_type <= 137)
 		return NACL_EXEMPT_ND;
-	if (p->l4_known && p->protocol == NACL_PROTO_UDP &&
+	if (p->l4_known && p->protocol == NACLEMU_PROTO_UDP &&
 	    ((p->family == 4 && (p->dst_port == 67 || p->dst_port == 68)) ||
 	     (p->family == 6 && (p->dst_port == 546 || p->dst_port == 547))))
 		return NACL_EXEMPT_DHCP;

@@ -21,8 +21,9 @@
 
 #include <jansson.h>
 
-#include "nacl.h"
-#include "parse.h"
+#include "rules/model.h"
+#include "rules/read.h"
+#include "rules/validate.h"
 
 /* NetworkAcls[i].Entries[j].PortRange.From is the deepest we look. */
 #define JPATH_MAX 8
@@ -395,7 +396,7 @@ static int entry_proto(const struct jctx *cx, const json_t *e,
 
 /* CidrBlock or Ipv6CidrBlock: exactly one, of its own family. */
 static int entry_cidr(const struct jctx *cx, const json_t *e,
-		      const struct jpath *p, struct nacl_cidr *c)
+		      const struct jpath *p, struct naclemu_cidr *c)
 {
 	bool v6 = json_object_get(e, "Ipv6CidrBlock") != NULL, host_bits;
 	const char *key = v6 ? "Ipv6CidrBlock" : "CidrBlock", *s;
@@ -433,7 +434,7 @@ static int entry_ports(const struct jctx *cx, const json_t *e,
 
 	r->port_from = 0;
 	r->port_to = 65535;
-	if (r->protocol != NACL_PROTO_TCP && r->protocol != NACL_PROTO_UDP) {
+	if (r->protocol != NACLEMU_PROTO_TCP && r->protocol != NACLEMU_PROTO_UDP) {
 		if (v)
 			jwarn(cx, &q, "ignored: protocol %s has no ports",
 			      nacl_proto_name(r->protocol, pbuf));
@@ -474,8 +475,8 @@ static int entry_icmp(const struct jctx *cx, const json_t *e,
 	int ret;
 
 	r->icmp_type = r->icmp_code = NACL_ICMP_ANY;
-	if (r->protocol != NACL_PROTO_ICMP &&
-	    r->protocol != NACL_PROTO_ICMPV6) {
+	if (r->protocol != NACLEMU_PROTO_ICMP &&
+	    r->protocol != NACLEMU_PROTO_ICMPV6) {
 		if (v)
 			jwarn(cx, &q, "ignored: protocol %s has no ICMP type",
 			      nacl_proto_name(r->protocol, pbuf));
@@ -496,7 +497,7 @@ static int entry_icmp(const struct jctx *cx, const json_t *e,
 		return jfail(cx, &q,
 			     "ICMP code %ld without a type: expected a Type, or -1/-1 for all",
 			     code);
-	if (r->protocol == NACL_PROTO_ICMPV6 && r->cidr.family == 4) {
+	if (r->protocol == NACLEMU_PROTO_ICMPV6 && r->cidr.family == 4) {
 		if (type >= 0)
 			jwarn(cx, &q,
 			      "icmpv6 with an IPv4 CIDR matches every type: AWS ignores type/code %ld/%ld",
@@ -522,7 +523,7 @@ static int entry_number(const struct jctx *cx, const json_t *e,
 
 	if (!v)
 		return jfail(cx, &q, "missing: expected an integer 1..32766");
-	if (n < NACL_RULE_MIN || n > NACL_DEFAULT_RULE_V6)
+	if (n < NACLEMU_RULE_MIN || n > NACLEMU_RULE_DEFAULT_V6)
 		return jfail(cx, &q, "expected an integer 1..32766, got %s",
 			     jtype(v, got));
 	*num = (long)n;
@@ -534,7 +535,7 @@ static int parse_entry(const struct jctx *cx, const json_t *e,
 		       const struct jpath *p)
 {
 	char got[32], where[128], qs[NACL_QUOTE_LEN];
-	enum nacl_dir dir;
+	enum naclemu_dir dir;
 	struct nacl_rule r;
 	const char *action;
 	struct jpath q;
@@ -560,7 +561,7 @@ static int parse_entry(const struct jctx *cx, const json_t *e,
 		return jfail(cx, &q,
 			     "expected true (outbound) or false (inbound), got %s",
 			     jtype(v, got));
-	dir = json_is_true(v) ? NACL_OUTBOUND : NACL_INBOUND;
+	dir = json_is_true(v) ? NACLEMU_EGRESS : NACLEMU_INGRESS;
 	cx->rs->has_dir[dir] = true;
 
 	ret = jstr(cx, e, p, "RuleAction", "\"allow\" or \"deny\"", &action);
@@ -585,11 +586,11 @@ static int parse_entry(const struct jctx *cx, const json_t *e,
 	if (ret)
 		return ret;
 
-	if (num == NACL_DEFAULT_RULE_V4 || num == NACL_DEFAULT_RULE_V6) {
-		int fam = num == NACL_DEFAULT_RULE_V4 ? 4 : 6;
+	if (num == NACLEMU_RULE_DEFAULT_V4 || num == NACLEMU_RULE_DEFAULT_V6) {
+		int fam = num == NACLEMU_RULE_DEFAULT_V4 ? 4 : 6;
 
 		/* Listed for completeness; always implied, never stored. */
-		if (r.allow || r.protocol != NACL_PROTO_ALL ||
+		if (r.allow || r.protocol != NACLEMU_PROTO_ALL ||
 		    r.cidr.prefix_len || r.cidr.family != fam)
 			return jfail(cx, p,
 				     "entry %ld is the default rule *: expected deny, protocol -1 and %s",

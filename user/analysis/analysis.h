@@ -7,7 +7,8 @@
 #ifndef NACLEMU_ANALYZE_H
 #define NACLEMU_ANALYZE_H
 
-#include "nacl.h"
+#include "rules/model.h"
+#include "analysis/eval.h"
 
 /*
  * struct nacl_client_os - a client's ephemeral port range (host order,
@@ -35,7 +36,7 @@ const struct nacl_client_os *nacl_client_os_find(const char *name);
  * @by, @max_by, @nby: filled with the indexes (into rs->rules[dir]) of the
  * earlier rules that cover it, at most @max_by of them.
  */
-bool nacl_shadowed(const struct nacl_ruleset *rs, enum nacl_dir dir, size_t i,
+bool nacl_shadowed(const struct nacl_ruleset *rs, enum naclemu_dir dir, size_t i,
 		   size_t *by, size_t max_by, size_t *nby);
 
 /*
@@ -66,8 +67,8 @@ size_t nacl_port_segments(const struct nacl_ruleset *rs,
  * @list (of the same family) contains.  Returns true and sets @addr
  * (network byte order) when there is one, false when @list covers @target.
  */
-bool nacl_cidr_uncovered(const struct nacl_cidr *target,
-			 const struct nacl_cidr *const *list, size_t n,
+bool nacl_cidr_uncovered(const struct naclemu_cidr *target,
+			 const struct naclemu_cidr *const *list, size_t n,
 			 uint8_t addr[16]);
 
 /* Percentage of @part in @whole for people: 0, "<1", 1..99, ">99", 100. */

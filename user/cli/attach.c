@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: MIT
+/*
+ * attach.c - `naclemu attach`, `update` and `detach`: options into a
+ * request, one call of the datapath library (datapath/ops.c), one line of
+ * result (docs/semantics.md section 3).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "datapath/datapath.h"
+
+static const char attach_usage[] =
+	"Usage: naclemu attach [-n NETNS] -i IFACE RULES [--acl ID | --subnet-id ID]\n"
+	"                      [--subnet CIDR]... [--exempt CIDR]... [--events-rate N]\n"
+	"\n"
+	"Load the NACL datapath and attach it to both directions of IFACE:\n"
+	"inbound rules at TC ingress, outbound rules at TC egress.  The state is\n"
+	"pinned under /sys/fs/bpf/naclemu/ and outlives the command.  Other TC\n"
+	"filters on IFACE keep working.\n"
+	"\n"
+	"Options:\n"
+	"  -n, --netns NETNS   IFACE is in this named network namespace\n"
+	"  -i, --interface IF  the interface (Ethernet, e.g. a veth)\n"
+	"      --acl ID        the NetworkAclId to read from a multi-ACL JSON file\n"
+	"      --subnet-id ID  or the ACL associated with this subnet\n"
+	"      --subnet CIDR   the interface's subnet: traffic with peers inside it\n"
+	"                      bypasses the NACL, as in AWS (repeatable, up to 16)\n"
+	"      --exempt CIDR   never filter traffic with these peers (repeatable)\n"
+	"      --events-rate N drop events per second and CPU, 0 = off (default 1000)\n"
+	"  -v, --verbose       show libbpf messages and the verifier log\n"
+	"\n"
+	"Exit status: 0 attached, 1 invalid rules or arguments (or already\n"
+	"attached: use update), 2 system failure (not root, no such interface,\n"
+	"BPF refused).\n"
+	"\n"
+	"Example:\n"
+	"  naclemu attach -i eth1 examples/web-server.nacl --subnet 192.0.2.0/24\n";
+
+/*
+ * attach_parse_opt() - one option of attach's (shared with run): fills
+ * @req.  Returns 1 when @c is not one of attach's, else an exit status.
+ */
+int attach_parse_opt(const char *cmd, int c, const char *arg, struct attach_req *req)
+{
+	switch (c) {
+	case 'n': req->netns = arg; return NACL_EXIT_OK;
+	case 'i': req->ifname = arg; return NACL_EXIT_OK;
+	case 'a': req->select.acl_id = arg; return NACL_EXIT_OK;
+	case 'S': req->select.subnet_id = arg; return NACL_EXIT_OK;
+	case 's': return cli_cidr_opt(cmd, "--subnet", arg, req->subnet, &req->nsubnet);
+	case 'e': return cli_cidr_opt(cmd, "--exempt", arg, req->exempt, &req->nexempt);
+	case 'r':
+		if (nacl_parse_u32(arg, NACLEMU_EVENTS_RATE_MAX, &req->events_rate))
+			return nacl_usage_error(cmd, "--events-rate wants 0..%d, not '%s'",
+						NACLEMU_EVENTS_RATE_MAX, arg);
+		return NACL_EXIT_OK;
+	default:
+		return 1;
+	}
+}
+
+static const struct option attach_opts[] = {
+	CLI_ATTACH_OPTIONS,
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+/*
+ * attach_parse() - attach's options into @req.  Returns an exit status, or
+ * -1 after --help.
+ */
+static int attach_parse(int argc, char **argv, struct attach_req *req)
+{
+	int c, ret;
+
+	req->events_rate = 1000;
+	optind = 1;
+	while ((c = cli_getopt("attach", argc, argv, "n:i:vh", attach_opts)) != CLI_OPT_END) {
+		if (c == CLI_OPT_ERROR)
+			return NACL_EXIT_INVALID;
+		if (c == 'v') {
+			nacl_verbose = 1;
+		} else if (c == 'h') {
+			fputs(attach_usage, stdout);
+			return -1;
+		} else if ((ret = attach_parse_opt("attach", c, optarg, req))) {
+			return ret;
+		}
+	}
+	if (!req->ifname)
+		return nacl_usage_error("attach", "-i IFACE is required");
+	if (optind + 1 != argc)
+		return nacl_usage_error("attach", "expected one RULES file");
+	req->rules_path = argv[optind];
+	return NACL_EXIT_OK;
+}
+
+int cli_attach(const char *cmd, const struct attach_req *req, FILE *out)
+{
+	struct nacl_ruleset *rs = NULL;
+	struct dp_result res;
+	struct dp_target t;
+	struct dp_error e = {};
+	int exit;
+
+	/* The names and the rule file first: a bad one is reported before "not root". */
+	if (dp_target_init(&t, req->netns, req->ifname, &e))
+		return nacl_usage_error(cmd, "%s", e.msg);
+	exit = cli_read_rules(req->rules_path, &req->select, &rs);
+	if (!exit)
+		exit = cli_need_root(cmd);
+	if (!exit && (exit = dp_attach(req, rs, &res, &e)))
+		pr_err("%s", e.msg);
+	if (!exit)
+		fprintf(out, "attached to %s (netns %s): %zu inbound, %zu outbound rules from %s%s%s\n",
+			res.target.ifname, dp_netns_label(res.target.netns),
+			res.rules[NACLEMU_INGRESS], res.rules[NACLEMU_EGRESS], req->rules_path,
+			res.acl_id[0] ? ", " : "", res.acl_id);
+	free(rs);
+	return exit;
+}
+
+int cmd_attach(int argc, char **argv)
+{
+	struct attach_req req = {};
+	int exit = attach_parse(argc, argv, &req);
+
+	if (exit)
+		return exit < 0 ? NACL_EXIT_OK : exit;
+	return cli_attach("attach", &req, stdout);
+}
+
+static const char update_usage[] =
+	"Usage: naclemu update [-n NETNS] -i IFACE RULES [--acl ID | --subnet-id ID]\n"
+	"\n"
+	"Replace the rules of an attached interface atomically: every packet is\n"
+	"judged entirely by the old rules or entirely by the new ones.  Rules\n"
+	"that keep their number and content keep their counters.  The --subnet\n"
+	"and --exempt CIDRs of attach stay.\n"
+	"\n"
+	"Options:\n"
+	"  -n, --netns NETNS   IFACE is in this named network namespace\n"
+	"  -i, --interface IF  the attached interface\n"
+	"      --acl ID        the NetworkAclId to read from a multi-ACL JSON file\n"
+	"      --subnet-id ID  or the ACL associated with this subnet\n"
+	"  -v, --verbose       show libbpf messages\n"
+	"\n"
+	"Exit status: 0 updated, 1 invalid rules or arguments (or not attached),\n"
+	"2 system failure.\n"
+	"\n"
+	"Example:\n"
+	"  naclemu update -i eth1 examples/web-server.nacl\n";
+
+/*
+ * iface_parse() - the options of update, detach and stats: -n, -i, and for
+ * update the rule selection and one RULES argument.  Returns an exit
+ * status, or -1 after --help.
+ */
+static int iface_parse(const char *cmd, const char *usage, int argc, char **argv,
+		       struct update_req *req, bool rules, bool *json)
+{
+	static const struct option opts[] = {
+		{ "netns", required_argument, NULL, 'n' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "acl", required_argument, NULL, 'a' },
+		{ "subnet-id", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = cli_getopt(cmd, argc, argv, "n:i:jvh", opts)) != CLI_OPT_END) {
+		switch (c) {
+		case 'n': req->netns = optarg; break;
+		case 'i': req->ifname = optarg; break;
+		case 'v': nacl_verbose = 1; break;
+		case 'a':
+		case 'S':
+			if (!rules)
+				return nacl_usage_error(cmd, "invalid option '%s'", argv[optind - 1]);
+			if (c == 'a')
+				req->select.acl_id = optarg;
+			else
+				req->select.subnet_id = optarg;
+			break;
+		case 'j':
+			if (!json)
+				return nacl_usage_error(cmd, "invalid option '%s'", argv[optind - 1]);
+			*json = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return -1;
+		default:
+			return NACL_EXIT_INVALID;
+		}
+	}
+	if (rules) {
+		if (optind + 1 != argc)
+			return nacl_usage_error(cmd, "expected one RULES file");
+		req->rules_path = argv[optind];
+	} else if (optind != argc) {
+		return nacl_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	}
+	if (!req->ifname)
+		return nacl_usage_error(cmd, "-i IFACE is required");
+	return NACL_EXIT_OK;
+}
+
+/* iface_parse() for @cmd, then the target and root; an exit status or -1. */
+int cli_iface_target(const char *cmd, const char *usage, int argc, char **argv,
+		     struct update_req *req, bool rules, bool *json, struct dp_target *t)
+{
+	struct dp_error e = {};
+	int exit = iface_parse(cmd, usage, argc, argv, req, rules, json);
+
+	if (exit)
+		return exit;
+	if (dp_target_init(t, req->netns, req->ifname, &e))
+		return nacl_usage_error(cmd, "%s", e.msg);
+	return NACL_EXIT_OK;
+}
+
+int cmd_update(int argc, char **argv)
+{
+	struct update_req req = {};
+	struct nacl_ruleset *rs = NULL;
+	struct dp_result res;
+	struct dp_target t;
+	struct dp_error e;
+	int exit;
+
+	exit = cli_iface_target("update", update_usage, argc, argv, &req, true, NULL, &t);
+	if (exit)
+		return exit < 0 ? NACL_EXIT_OK : exit;
+	/* Check the file before anything else: a bad one changes nothing. */
+	exit = cli_read_rules(req.rules_path, &req.select, &rs);
+	if (!exit)
+		exit = cli_need_root("update");
+	if (!exit && (exit = dp_update(&req, rs, &res, &e)))
+		pr_err("%s", e.msg);
+	if (!exit)
+		printf("updated %s (netns %s): %zu inbound, %zu outbound rules from %s, "
+		       "generation %llu; %zu rules kept their counters, %zu new\n",
+		       t.ifname, dp_netns_label(t.netns), res.rules[NACLEMU_INGRESS],
+		       res.rules[NACLEMU_EGRESS], req.rules_path,
+		       (unsigned long long)res.generation, res.kept, res.fresh);
+	free(rs);
+	return exit;
+}
+
+static const char detach_usage[] =
+	"Usage: naclemu detach [-n NETNS] -i IFACE\n"
+	"\n"
+	"Remove what attach created on IFACE: naclemu's two TC filters, the\n"
+	"clsact qdisc if attach created it and nothing else uses it, and the\n"
+	"pinned state.  Other filters stay.\n"
+	"\n"
+	"Options:\n"
+	"  -n, --netns NETNS   IFACE is in this named network namespace\n"
+	"  -i, --interface IF  the attached interface\n"
+	"  -v, --verbose       show libbpf messages\n"
+	"\n"
+	"Exit status: 0 detached, 1 not attached or invalid arguments, 2 system\n"
+	"failure.\n"
+	"\n"
+	"Example:\n"
+	"  naclemu detach -i eth1\n";
+
+int cli_detach(const struct dp_target *t, FILE *out)
+{
+	struct dp_detached d;
+	struct dp_error e;
+	int exit = dp_detach(t, &d, &e);
+
+	if (exit) {
+		pr_err("%s", e.msg);
+		return exit;
+	}
+	fprintf(out, "detached from %s (netns %s)%s%s\n", t->ifname, dp_netns_label(t->netns),
+		d.removed_qdisc ? ", clsact qdisc removed" : "",
+		d.iface_gone ? ": the interface no longer exists, pinned state removed" : "");
+	return NACL_EXIT_OK;
+}
+
+int cmd_detach(int argc, char **argv)
+{
+	struct update_req req = {};
+	struct dp_target t;
+	int exit;
+
+	exit = cli_iface_target("detach", detach_usage, argc, argv, &req, false, NULL, &t);
+	if (exit)
+		return exit < 0 ? NACL_EXIT_OK : exit;
+	exit = cli_need_root("detach");
+	return exit ? exit : cli_detach(&t, stdout);
+}

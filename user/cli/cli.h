@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli.h - the commands of the naclemu tool and the rules they all follow.
+ *
+ * A command is `int cmd_NAME(int argc, char **argv)`, argv[0] its name.  It
+ * parses its options into a typed request (with cli_getopt(), so that a bad
+ * option gives one "naclemu: CMD: ..." line and exit status 1 whatever the
+ * command), calls one library function (rules/, analysis/, datapath/) and
+ * renders the result (text or --json).  Exit statuses: output/log.h.
+ */
+#ifndef NACLEMU_CLI_H
+#define NACLEMU_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "naclemu.h"
+#include "output/log.h"
+
+/*
+ * nacl_usage_error() - report a bad option or argument of @cmd: prints
+ * "naclemu: CMD: MESSAGE (see 'naclemu CMD --help')" and returns
+ * NACL_EXIT_INVALID.
+ */
+int nacl_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* What cli_getopt() returns besides an option's value. */
+#define CLI_OPT_END (-1)   /* no more options */
+#define CLI_OPT_ERROR (-2) /* a bad option; the message is printed */
+
+/*
+ * cli_getopt() - getopt_long() with getopt's own messages off: an unknown
+ * option, or one without its value, prints one usage error for @cmd and
+ * returns CLI_OPT_ERROR.  @shortopts without the leading ':'.
+ */
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
+
+/*
+ * cli_need_root() - 0 when running as root, else prints "CMD needs root"
+ * and returns NACL_EXIT_SYSTEM.
+ */
+int cli_need_root(const char *cmd);
+
+/*
+ * cli_cidr_opt() - parse one repeatable CIDR option (--subnet, --exempt)
+ * of @cmd into @list[*@n], warning when host bits were set.  At most
+ * NACLEMU_MAX_CIDRS.  Returns an exit status.
+ */
+int cli_cidr_opt(const char *cmd, const char *opt, const char *s,
+		 struct naclemu_cidr *list, uint8_t *n);
+
+/*
+ * cli_read_rules() - read the rule file @path (selection @sel) into a
+ * malloc'ed *@rs, printing its warnings, or its error.  Returns an exit
+ * status.
+ */
+struct nacl_select;
+struct nacl_ruleset;
+int cli_read_rules(const char *path, const struct nacl_select *sel, struct nacl_ruleset **rs);
+
+/* ---- what attach, update, detach, stats and run share (cli/attach.c) ---- */
+
+struct attach_req;
+struct update_req;
+struct dp_target;
+
+/* attach's long options, for the option tables of attach and run. */
+#define CLI_ATTACH_OPTIONS                                          \
+	{ "netns", required_argument, NULL, 'n' },                  \
+	{ "interface", required_argument, NULL, 'i' },              \
+	{ "acl", required_argument, NULL, 'a' },                    \
+	{ "subnet-id", required_argument, NULL, 'S' },              \
+	{ "subnet", required_argument, NULL, 's' },                 \
+	{ "exempt", required_argument, NULL, 'e' },                 \
+	{ "events-rate", required_argument, NULL, 'r' }
+
+/*
+ * attach_parse_opt() - apply option @c (value @arg) of CLI_ATTACH_OPTIONS
+ * to @req.  Returns 1 when @c is not one of them, else an exit status.
+ */
+int attach_parse_opt(const char *cmd, int c, const char *arg, struct attach_req *req);
+
+/* cli_attach() - attach @req and print the result line to @out. */
+int cli_attach(const char *cmd, const struct attach_req *req, FILE *out);
+
+/* cli_detach() - detach @t and print the result line to @out. */
+int cli_detach(const struct dp_target *t, FILE *out);
+
+/*
+ * cli_iface_target() - parse -n, -i (required), and with @rules the rule
+ * selection and one RULES argument, with @json (may be NULL) --json; fill
+ * @t.  Returns an exit status, or -1 after --help.
+ */
+int cli_iface_target(const char *cmd, const char *usage, int argc, char **argv,
+		     struct update_req *req, bool rules, bool *json, struct dp_target *t);
+
+int cmd_check(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_flow(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_update(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+#endif /* NACLEMU_CLI_H */

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+/* common.c - what every command's option parsing shares (cli/cli.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "rules/model.h"
+#include "rules/read.h"
+
+int nacl_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "naclemu: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'naclemu %s --help')\n", cmd);
+	return NACL_EXIT_INVALID;
+}
+
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts)
+{
+	char spec[64];
+	const char *bad;
+	int c;
+
+	snprintf(spec, sizeof(spec), ":%s", shortopts);
+	opterr = 0;
+	c = getopt_long(argc, argv, spec, longopts, NULL);
+	if (c != '?' && c != ':')
+		return c;
+	/* optind has moved past the bad word; optopt names a short option. */
+	bad = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+	if (optopt && !(bad[0] == '-' && bad[1] == '-')) {
+		if (c == ':')
+			nacl_usage_error(cmd, "option '-%c' needs a value", optopt);
+		else
+			nacl_usage_error(cmd, "invalid option '-%c'", optopt);
+	} else if (c == ':') {
+		nacl_usage_error(cmd, "option '%s' needs a value", bad);
+	} else {
+		nacl_usage_error(cmd, "invalid option '%s'", bad);
+	}
+	return CLI_OPT_ERROR;
+}
+
+int cli_need_root(const char *cmd)
+{
+	if (geteuid() == 0)
+		return NACL_EXIT_OK;
+	pr_err("%s needs root (CAP_BPF, CAP_NET_ADMIN): run it as root", cmd);
+	return NACL_EXIT_SYSTEM;
+}
+
+int cli_cidr_opt(const char *cmd, const char *opt, const char *s,
+		 struct naclemu_cidr *list, uint8_t *n)
+{
+	char buf[64];
+	bool host;
+
+	if (*n >= NACLEMU_MAX_CIDRS)
+		return nacl_usage_error(cmd, "at most %d %s CIDRs", NACLEMU_MAX_CIDRS, opt);
+	if (nacl_parse_cidr(s, &list[*n], &host))
+		return nacl_usage_error(cmd, "%s '%s' is not a CIDR (e.g. 192.0.2.0/24, 2001:db8::/32)",
+					opt, s);
+	if (host)
+		pr_warn("%s %s has host bits set: using %s", opt, s,
+			nacl_cidr_str(&list[*n], buf));
+	(*n)++;
+	return NACL_EXIT_OK;
+}
+
+int cli_read_rules(const char *path, const struct nacl_select *sel, struct nacl_ruleset **rs)
+{
+	char err[NACL_MSG_LEN];
+
+	*rs = calloc(1, sizeof(**rs));
+	if (!*rs) {
+		pr_err("out of memory");
+		return NACL_EXIT_SYSTEM;
+	}
+	if (nacl_parse_file(path, sel, *rs, err)) {
+		pr_err("%s", err);
+		free(*rs);
+		*rs = NULL;
+		return NACL_EXIT_INVALID;
+	}
+	for (size_t i = 0; i < (*rs)->nwarnings; i++)
+		pr_warn("%s", (*rs)->warnings[i]);
+	return NACL_EXIT_OK;
+}

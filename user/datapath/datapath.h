@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * datapath.h - the datapath library: everything that touches the kernel,
+ * once, for every command, `naclemu bench`, `make bench` and the tests.
+ *
+ *   loading     dp_load(): open the skeleton, probe the kernel, set the
+ *               read-only settings, load (verifier)
+ *   rule sets   dp_rules_install() / dp_rules_read(): the atomic swap of the
+ *               inner map; dp_counter_read() / dp_counters_zero()
+ *   state       an attached interface's pinned state under
+ *               /sys/fs/bpf/naclemu/<netns or "root">/<ifname>/, opened with
+ *               its layout checked (dp_state_open), listed
+ *               (dp_for_each_attached)
+ *   operations  dp_attach(), dp_update(), dp_detach(): each either completes
+ *               or undoes what it did (rollback), and reports failures as an
+ *               exit status with one message
+ *   plumbing    network namespaces, interface lookup, bpffs, TC filters
+ *               (datapath/tc.c)
+ *
+ * Low-level calls return 0 or -errno, as libbpf does.  The operations
+ * return an exit status (output/log.h) and fill a struct dp_error with the
+ * one line to print: the library never prints.
+ */
+#ifndef NACLEMU_DATAPATH_H
+#define NACLEMU_DATAPATH_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "naclemu.h"
+#include "rules/model.h"
+#include "rules/read.h"
+
+struct naclemu; /* the skeleton, naclemu.skel.h */
+
+#define DP_PIN_ROOT "/sys/fs/bpf/naclemu"
+
+/*
+ * Our TC filters, one on each hook.  Priority 1 so ours runs before filters
+ * added with tc's default priorities (a filter that returns TC_ACT_OK ends
+ * the chain, and could otherwise bypass the NACL); the fixed handle names
+ * ours among other filters of the same priority.
+ */
+#define DP_TC_PRIORITY 1
+#define DP_TC_HANDLE 0x4e41
+
+/* Names of the pinned objects in an interface's folder. */
+#define DP_PIN_PROG_IN "prog_ingress"
+#define DP_PIN_PROG_OUT "prog_egress"
+#define DP_PIN_RULES "rules"
+#define DP_PIN_COUNTERS "counters"
+#define DP_PIN_FRAGS "frags"
+#define DP_PIN_META "meta"
+#define DP_PIN_EVENTS "events" /* the drop events ring buffer */
+
+/* Longest network namespace name (as `ip netns` accepts it, NAME_MAX). */
+#define DP_NETNS_MAX 63
+
+/* ---- failures ------------------------------------------------------------ */
+
+/*
+ * struct dp_error - why an operation failed.
+ * @exit: NACL_EXIT_INVALID (the request is wrong: not attached, attached
+ *        twice, bad rules) or NACL_EXIT_SYSTEM (the kernel or the machine
+ *        refused).
+ * @err: the -errno behind it, 0 when there is none.
+ * @msg: one line for "naclemu: ...", saying what failed and what to do.
+ */
+struct dp_error {
+	int exit;
+	int err;
+	char msg[NACL_MSG_LEN];
+};
+
+/*
+ * dp_fault() - fault injection for the rollback tests: -EIO when the
+ * environment variable NACLEMU_FAULT names @step ("attach.pin",
+ * "update.install", ... see docs/testing.md), else 0.  Each step of
+ * dp_attach() and dp_update() calls it before the work it names.
+ */
+int dp_fault(const char *step);
+
+/* ---- loading -------------------------------------------------------------- */
+
+/*
+ * struct dp_load_opts - the read-only settings of a load.
+ * @events_rate: drop events per second and CPU, 0 = off (--events-rate).
+ * @events_ring: bytes of the events ring buffer, 0 = NACLEMU_EVENTS_RING.
+ * @coarse_clock: 1 or 0 forces the events' clock; -1 probes the kernel for
+ *                bpf_ktime_get_coarse_ns() (5.11+), as attach does.
+ */
+struct dp_load_opts {
+	__u32 events_rate;
+	__u32 events_ring;
+	int coarse_clock;
+};
+
+/*
+ * dp_load() - open the naclemu skeleton, set @o (NULL: attach's defaults),
+ * load it.  *@skel is NULL on failure.  Returns 0 or -errno (the verifier
+ * log goes through libbpf's print callback: -v).
+ */
+int dp_load(const struct dp_load_opts *o, struct naclemu **skel);
+
+/* dp_unload() - destroy a skeleton from dp_load() (NULL is fine). */
+void dp_unload(struct naclemu *skel);
+
+/* The program of direction @dir, the outer rule map, the counters. */
+int dp_prog_fd(const struct naclemu *skel, enum naclemu_dir dir);
+int dp_rules_fd(const struct naclemu *skel);
+int dp_counters_fd(const struct naclemu *skel);
+int dp_frags_fd(const struct naclemu *skel);
+
+/* ---- rule sets and counters ---------------------------------------------- */
+
+/*
+ * dp_rules_install() - make @rules the live rule set of the outer map
+ * @outer_fd: a new inner map is created, filled, frozen and swapped into
+ * the outer slot in one update, so every packet sees the old or the new
+ * set whole.
+ */
+int dp_rules_install(int outer_fd, const struct naclemu_rules *rules);
+
+/* dp_rules_read() - the live rule set; -ENOENT when there is none. */
+int dp_rules_read(int outer_fd, struct naclemu_rules *out);
+
+/* Sum of counter @slot over all CPUs. */
+int dp_counter_read(int counters_fd, __u32 slot, struct naclemu_counter *sum);
+
+/* Reset @n counter slots to zero on every CPU. */
+int dp_counters_zero(int counters_fd, const __u32 *slots, size_t n);
+
+/* ---- where an interface is ------------------------------------------------ */
+
+/*
+ * struct dp_target - an interface: its network namespace ("" = the
+ * caller's) and name, and its pin folder.
+ */
+struct dp_target {
+	char netns[DP_NETNS_MAX + 1];
+	char ifname[16];
+	char dir[PATH_MAX];
+};
+
+/*
+ * dp_target_init() - check the names as `ip` does and fill @t.  @netns NULL
+ * or "" is the caller's namespace.  Returns 0, or -EINVAL with @e saying
+ * which argument is wrong (option -n or -i).
+ */
+int dp_target_init(struct dp_target *t, const char *netns, const char *ifname,
+		   struct dp_error *e);
+
+/* "root" for the caller's namespace, else its name. */
+const char *dp_netns_label(const char *netns);
+
+/* Whether @s is an interface name the kernel would accept (IFNAMSIZ). */
+bool dp_ifname_valid(const char *s);
+/* Whether @s is a network namespace name `ip netns` would accept. */
+bool dp_netns_valid(const char *s);
+
+/*
+ * dp_netns_enter() - switch this thread to network namespace @name
+ * (/run/netns/NAME); NULL or "" is a no-op.  *@saved gets a handle on the
+ * original namespace (or -1) for dp_netns_leave(), which must be called
+ * on every path.
+ */
+int dp_netns_enter(const char *name, int *saved);
+void dp_netns_leave(int saved);
+
+/*
+ * dp_ifindex() - ifindex of @ifname in the current namespace, checking that
+ * it is an Ethernet-like device.  -ENODEV when it does not exist,
+ * -EPROTONOSUPPORT for other link types (the parser expects Ethernet).
+ */
+int dp_ifindex(const char *ifname, int *ifindex);
+
+/*
+ * dp_target_ifindex() - ifindex of @t inside its namespace; on failure @e
+ * says whether the namespace or the interface is missing.
+ */
+int dp_target_ifindex(const struct dp_target *t, int *ifindex, struct dp_error *e);
+
+/* Mount bpffs on /sys/fs/bpf when it is not there. */
+int dp_bpffs_ensure(void);
+
+/* ---- pinned state -------------------------------------------------------- */
+
+/*
+ * struct dp_state - an attached interface's pinned state, opened.
+ * @meta: the attach record; @rules: the live rule set (malloc'ed).
+ */
+struct dp_state {
+	int meta_fd, rules_fd, counters_fd;
+	struct naclemu_meta meta;
+	struct naclemu_rules *rules;
+};
+
+/*
+ * dp_state_open() - open the state of @t.  Errors: -ENOENT nothing is
+ * attached; -EUCLEAN the state is incomplete; -EPROTO the state has another
+ * layout (another naclemu build attached it).  @e says it, with what to do.
+ */
+int dp_state_open(const struct dp_target *t, struct dp_state *st, struct dp_error *e);
+void dp_state_close(struct dp_state *st);
+
+/*
+ * dp_for_each_attached() - call @fn for every attached interface that
+ * @netns / @ifname select (NULL: any; @ifname without @netns: the caller's
+ * namespace), in directory order, with its target.  Folders whose state
+ * cannot be opened (incomplete, another layout) are passed with @st NULL
+ * and @e saying why; empty ones are skipped.  @fn returns 0 to go on.
+ * *@visited counts the calls.  Returns 0, -errno when the state root
+ * cannot be read, or the first non-zero return of @fn.
+ */
+typedef int (*dp_visit_fn)(const struct dp_target *t, struct dp_state *st,
+			   const struct dp_error *e, void *arg);
+int dp_for_each_attached(const char *netns, const char *ifname, dp_visit_fn fn, void *arg,
+			 size_t *visited);
+
+/*
+ * dp_pinned_fd() - open the object pinned as @dir/@name.  Returns the fd,
+ * or -errno (-ENOENT when nothing is pinned there).
+ */
+int dp_pinned_fd(const char *dir, const char *name);
+
+/* The id of the program pinned as @dir/@name, 0 when there is none. */
+__u32 dp_pinned_prog_id(const char *dir, const char *name);
+
+/* The kernel id of the map or program behind @fd, 0 on failure. */
+__u32 dp_obj_id(int fd);
+
+/* ---- operations ----------------------------------------------------------- */
+
+/*
+ * struct attach_req - what `attach` (and `run`) asks for.
+ * @netns, @ifname: the interface.  @rules_path, @select: the rule file.
+ * @subnet, @exempt: --subnet / --exempt CIDRs.  @events_rate: --events-rate.
+ */
+struct attach_req {
+	const char *netns;
+	const char *ifname;
+	const char *rules_path;
+	struct nacl_select select;
+	struct naclemu_cidr subnet[NACLEMU_MAX_CIDRS];
+	struct naclemu_cidr exempt[NACLEMU_MAX_CIDRS];
+	__u8 nsubnet, nexempt;
+	__u32 events_rate;
+};
+
+/* struct update_req - what `update` asks for. */
+struct update_req {
+	const char *netns;
+	const char *ifname;
+	const char *rules_path;
+	struct nacl_select select;
+};
+
+/*
+ * struct dp_result - what attach or update did: the target, rules per
+ * direction, the ACL read, the generation, how many rules kept their
+ * counters (update) and how many are new.
+ */
+struct dp_result {
+	struct dp_target target;
+	size_t rules[NACLEMU_NDIRS];
+	char acl_id[64];
+	__u64 generation;
+	size_t kept, fresh;
+};
+
+/*
+ * dp_attach() - load the datapath, install @rs, pin the state and add the
+ * TC filters to the interface of @req.  On any failure everything done so
+ * far is undone: no filter, no qdisc of ours, no pin.  Already attached is
+ * NACL_EXIT_INVALID.  Returns an exit status.
+ */
+int dp_attach(const struct attach_req *req, const struct nacl_ruleset *rs,
+	      struct dp_result *res, struct dp_error *e);
+
+/*
+ * dp_update() - replace the live rules of an attached interface with @rs
+ * atomically; rules that keep number and content keep their counters.
+ * On failure the old rules stay.  Returns an exit status.
+ */
+int dp_update(const struct update_req *req, const struct nacl_ruleset *rs,
+	      struct dp_result *res, struct dp_error *e);
+
+/*
+ * struct dp_detached - what detach did: whether it removed the clsact
+ * qdisc, whether the interface (or its namespace) was already gone.
+ */
+struct dp_detached {
+	bool removed_qdisc;
+	bool iface_gone;
+};
+
+/*
+ * dp_detach() - remove what attach created on @t: our two filters (by the
+ * ids of the pinned programs), the clsact qdisc if attach created it and
+ * nothing else is on it, and the pins.  Works on a state of any layout and
+ * on a half state.  Returns an exit status.
+ */
+int dp_detach(const struct dp_target *t, struct dp_detached *d, struct dp_error *e);
+
+/* ---- reading counters ----------------------------------------------------- */
+
+/* Counter totals of one attached interface. */
+struct dp_totals {
+	struct naclemu_counter allowed, denied, exempt, subnet, malformed, lost, suppressed;
+};
+
+/* Sum of the counters of @st: allowed, denied per their rules' actions. */
+void dp_totals_read(const struct dp_state *st, struct dp_totals *tot);
+
+/* One counter of @st (zero when unreadable). */
+struct naclemu_counter dp_slot_count(const struct dp_state *st, __u32 slot);
+
+/*
+ * dp_filter_state() - whether our filters are in place for @st: "attached",
+ * or "netns-gone", "iface-gone", "iface-replaced", "filters-missing".
+ */
+const char *dp_filter_state(const struct dp_target *t, const struct dp_state *st);
+
+/* ---- TC filters (datapath/tc.c) ------------------------------------------- */
+
+/*
+ * tc_filters_attach() - add our two filters to @ifindex (current netns),
+ * creating the clsact qdisc only when there is none (*@created_qdisc says
+ * whether we did).  On failure nothing of ours is left.
+ */
+int tc_filters_attach(int ifindex, int prog_in_fd, int prog_out_fd, bool *created_qdisc);
+
+/*
+ * tc_filters_detach() - remove our filter from each hook where it still
+ * runs our program (@prog_in_id / @prog_out_id: a filter with our handle
+ * and priority running anything else is not ours and stays); then the
+ * clsact qdisc if @created_qdisc and no filter at all is left on it.  A
+ * missing filter is not an error.  *@removed_qdisc tells whether the qdisc
+ * went.
+ */
+int tc_filters_detach(int ifindex, __u32 prog_in_id, __u32 prog_out_id, bool created_qdisc,
+		      bool *removed_qdisc);
+
+/* tc_filters_query() - program ids of our filters on @ifindex, 0 if missing. */
+int tc_filters_query(int ifindex, __u32 *prog_in_id, __u32 *prog_out_id);
+
+#endif /* NACLEMU_DATAPATH_H */

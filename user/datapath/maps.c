@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+/*
+ * maps.c - the rule set swap and the per-CPU counters (datapath.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "datapath/datapath.h"
+
+int dp_rules_install(int outer_fd, const struct naclemu_rules *rules)
+{
+	__u32 zero = 0;
+	int fd, ret;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "naclemu_ruleset", sizeof(__u32),
+			    sizeof(struct naclemu_rules), 1, NULL);
+	if (fd < 0)
+		return -errno;
+	ret = bpf_map_update_elem(fd, &zero, rules, BPF_ANY);
+	/* Frozen: nothing in user space can change a live rule set. */
+	if (!ret)
+		ret = bpf_map_freeze(fd);
+	/* The swap: atomic for the packets, see bpf/naclemu.bpf.c. */
+	if (!ret)
+		ret = bpf_map_update_elem(outer_fd, &zero, &fd, BPF_ANY);
+	if (ret)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int dp_rules_read(int outer_fd, struct naclemu_rules *out)
+{
+	__u32 zero = 0, id = 0;
+	int fd, ret;
+
+	if (bpf_map_lookup_elem(outer_fd, &zero, &id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	ret = bpf_map_lookup_elem(fd, &zero, out) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+int dp_counter_read(int counters_fd, __u32 slot, struct naclemu_counter *sum)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct naclemu_counter *v;
+
+	if (ncpus <= 0)
+		return ncpus ? ncpus : -EINVAL;
+	v = calloc((size_t)ncpus, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(counters_fd, &slot, v)) {
+		int ret = -errno;
+
+		free(v);
+		return ret;
+	}
+	memset(sum, 0, sizeof(*sum));
+	for (int i = 0; i < ncpus; i++) {
+		sum->packets += v[i].packets;
+		sum->bytes += v[i].bytes;
+	}
+	free(v);
+	return 0;
+}
+
+int dp_counters_zero(int counters_fd, const __u32 *slots, size_t n)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct naclemu_counter *v;
+	int ret = 0;
+
+	if (ncpus <= 0)
+		return ncpus ? ncpus : -EINVAL;
+	v = calloc((size_t)ncpus, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && !ret; i++)
+		if (bpf_map_update_elem(counters_fd, &slots[i], v, BPF_ANY))
+			ret = -errno;
+	free(v);
+	return ret;
+}
+
