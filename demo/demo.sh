@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # demo/demo.sh - `sudo make demo`: the case of
-# seeds/aws-nacl-ephemeral-ports-docker.txt on real traffic.
+# docs/scenarios.md, "docker" on real traffic.
 #
 # A client subnet (192.0.2.0/24) and a server subnet (198.51.100.0/24)
 # joined by a router, each host in its own network namespace.  The server
@@ -65,7 +65,7 @@ ports() {
 		END { if (n) printf "%d-%d", lo, hi; else printf "none" }' "$2"
 }
 
-echo "naclemu demo: AWS NACLs and ephemeral ports (seeds/aws-nacl-ephemeral-ports-docker.txt)"
+echo "naclemu demo: AWS NACLs and ephemeral ports (docs/scenarios.md, "docker")"
 
 section "lab"
 lab_init naclemu || die "could not create the lab"

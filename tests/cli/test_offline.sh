@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The offline commands on the examples: outputs and exit statuses
-# (SPEC section 3: 0 allowed/success, 1 invalid, 3 denied).  Runs the
+# (docs/semantics.md section 3: 0 allowed/success, 1 invalid, 3 denied).  Runs the
 # ASan/UBSan build of the tool.
 cd "$(dirname "$0")/../.."
 . tests/lib.sh

@@ -3,7 +3,7 @@
 # tests/e2e/events_stream.sh - `naclemu events` on real traffic through a
 # veth: one drop of each kind (TCP and UDP by a rule and by the default
 # deny, IPv4 and IPv6, ICMP, another protocol, a malformed packet sent with
-# a raw socket) comes out as one JSON line with exactly SPEC section 4's
+# a raw socket) comes out as one JSON line with exactly docs/semantics.md section 4\'s
 # fields in order and the packet's values, or one line of the text
 # columns; --count ends the stream; the rate limit holds under a flood and
 # the summary line accounts for every drop: events + suppressed + lost =
@@ -112,7 +112,7 @@ expect_eq "$rc" 0 "exit status of events after SIGINT"
 json=$(cat "$LAB_TMP/ev.out")
 echo "$json"
 
-# Every line is one JSON object with exactly SPEC's fields, in order.
+# Every line is one JSON object with exactly the documented fields, in order.
 fields='time,interface,direction,rule,action,family,protocol,src,dst,src_port,dst_port,icmp_type,icmp_code,length,tcp_flags'
 expect_eq "$(jq -r 'keys_unsorted | join(",")' <<<"$json" | sort -u)" "$fields" "JSON fields"
 expect_eq "$(jq -c . <<<"$json" | wc -l)" "$(wc -l <<<"$json")" "lines that are JSON"

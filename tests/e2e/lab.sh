@@ -238,7 +238,7 @@ lab_events_stop() {
 }
 # events HOST JQ-FILTER: apply a jq filter to the JSON lines of HOST.  MLD
 # (ICMPv6 130-132, 143) is left out: every host sends MLD reports on its
-# own when its addresses come up, and the rules drop them (SPEC 1 exempts
+# own when its addresses come up, and the rules drop them (docs/semantics.md section 1, exempts
 # only neighbour discovery) at moments no scenario controls.
 events() {
 	grep '^{' "$LAB_TMP/events-$1" |

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# scenario_docker: seeds/aws-nacl-ephemeral-ports-docker.txt on real
+# scenario_docker: docs/scenarios.md, "docker" on real
 # traffic, examples/docker-ephemeral.nacl on the server's subnet.
 #
 # A Linux client (ephemeral 32768-60999) connects to service1 on TCP 10001:

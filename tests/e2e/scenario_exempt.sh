@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# scenario_exempt: what a NACL does not filter (SPEC section 1).  The
+# scenario_exempt: what a NACL does not filter (docs/semantics.md section 1).  The
 # server's subnet gets a deny-all NACL (no rule in either direction),
 # attached with --exempt 192.0.2.10/32 and --subnet 198.51.100.0/24:
 #   - the exempt client 192.0.2.10: TCP, UDP and ping pass, counted exempt;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # scenario_lb: a load balancer in front of a web server, two NACLs on two
-# subnets (seeds/ephemeral-ports-sg-and-nacl.txt): examples/lb-public.nacl
+# subnets (docs/scenarios.md, "web" and "lb"): examples/lb-public.nacl
 # on the LB's subnet 203.0.113.0/24, examples/lb-private.nacl on the web
 # subnet 198.51.100.0/24.  A client on 192.0.2.0/24 talks to a real relay
 # on the LB, which connects to the web server from its own ephemeral port.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# scenario_quiz: the quiz of seeds/ephemeral-ports-quiz.txt
+# scenario_quiz: the quiz of docs/scenarios.md, "quiz"
 # (examples/quiz.nacl on the server's subnet 192.0.2.0/24): HTTPS, SSH and
 # HTTP from the client 198.51.100.148 all fail, each where the article
 # says:

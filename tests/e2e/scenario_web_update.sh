@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # scenario_web_update: the web server whose outbound rules forget the
 # ephemeral range (examples/web-server-no-ephemeral.nacl, from
-# seeds/ephemeral-ports-sg-and-nacl.txt): requests arrive (inbound rule
+# docs/scenarios.md, "web" and "lb"): requests arrive (inbound rule
 # 100), every response is dropped by the default rule outbound.  Then,
 # while a client keeps connecting, `naclemu update` adds the ephemeral rule:
 # connections started before time out, connections started after work,

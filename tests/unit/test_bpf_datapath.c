@@ -3,7 +3,7 @@
  * test_bpf_datapath.c - the BPF datapath under BPF_PROG_TEST_RUN, table
  * driven: a rule set, a frame, the direction; out come the verdict and the
  * one counter slot that moved (a rule number, '*', exempt, subnet or
- * malformed).  One case per semantic rule of SPEC section 1, plus VLAN
+ * malformed).  One case per semantic rule of docs/semantics.md section 1, plus VLAN
  * tags, IPv4 options, IPv6 extension chains, fragments, GSO and truncation
  * at every layer.  Needs root; skipped otherwise.
  */
@@ -135,7 +135,7 @@ static const struct dcase cases[] = {
 	{ "v6_out_dst", BASIC, NULL, OUT, { AD("2001:db9::9", "2001:db8::1"), UDP(5, 80) }, true, 110 },
 	{ "empty_dir_v4", DENY_ALL, NULL, OUT, { AD("192.0.2.1", "192.0.2.2"), UDP(5, 80) }, false, 32767 },
 	{ "empty_dir_v6", DENY_ALL, NULL, IN, { AD("2001:db8::1", "2001:db8::2"), UDP(5, 80) }, false, 32768 },
-	/* -- exempt (SPEC 1 "Not filtered") -- */
+	/* -- exempt (docs/semantics.md section 1, "Not filtered") -- */
 	{ "arp_exempt", DENY_ALL, NULL, IN, { .ethertype = ETH_P_ARP }, true, X_EXEMPT },
 	{ "lldp_exempt", DENY_ALL, NULL, OUT, { .ethertype = 0x88cc }, true, X_EXEMPT },
 	{ "nd_133", DENY_ALL, NULL, OUT, { AD("fe80::1", "ff02::2"), ICMP6(133, 0) }, true, X_EXEMPT },

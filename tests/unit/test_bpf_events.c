@@ -281,7 +281,7 @@ static struct naclemu_addr want_addr(const char *text)
 	return a;
 }
 
-/* The JSON of @e: SPEC's fields, in order, nulls where @e says so. */
+/* The JSON of @e: the documented fields, in order, nulls where @e says so. */
 static void check_json(const struct ecase *c, const struct naclemu_event *e)
 {
 	json_t *o = ev_json(e, "lo", ev_clock_offset());

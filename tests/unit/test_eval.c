@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_eval.c - the offline evaluator and its analyses, table-driven: one
- * case per semantic rule of SPEC section 1 (a rule set, a packet, the
+ * case per semantic rule of docs/semantics.md section 1 (a rule set, a packet, the
  * expected verdict and deciding rule), then shadowing and port ranges.
  */
 #include <arpa/inet.h>

@@ -2,9 +2,9 @@
 /*
  * test_events_format.c - drop events as `naclemu events` prints them
  * (user/events.c), table-driven: an event in, the exact JSON line and text
- * line out.  SPEC section 4: JSON fields in order, nulls where a field
+ * line out.  docs/semantics.md section 4: JSON fields in order, nulls where a field
  * does not apply, RFC 3339 UTC time with microseconds; text columns as in
- * SPEC's example.  No BPF, no root.
+ * the documented example.  No BPF, no root.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -135,7 +135,7 @@ static void header(void **state)
 	char line[EV_LINE_LEN];
 
 	(void)state;
-	/* SPEC section 4's header, to the character. */
+	/* docs/semantics.md section 4\'s header, to the character. */
 	assert_string_equal(ev_text_header(6, line),
 			    "TIME            IFACE  DIR     RULE  PROTO SRC                 DST                 LEN\n");
 	assert_string_equal(ev_text_header(8, line),

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_parse.c - the rule-file parsers (user/parse_text.c, parse_json.c):
+ * test_parse.c - the rule-file parsers (user/rules/text.c, aws_json.c):
  * every error with its exact message and position, every warning, the
  * normalisations, and the JSON selection and locator.  Table-driven: a case
  * is an input and the expected error, warnings or rules.
@@ -388,7 +388,7 @@ static void test_text_rules(void **state)
 	}
 }
 
-/* The SPEC's example, and what the file as a whole becomes. */
+/* The documented example, and what the file as a whole becomes. */
 static void test_text_file(void **state)
 {
 	static const char web[] =

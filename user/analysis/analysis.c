@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * analyze.c - shadowed rules and port-range verdicts (see analyze.h).
+ * analysis.c - shadowed rules and port-range verdicts (see analysis.h).
  *
  * Both reduce a question over a huge packet space to a few representative
  * packets: the rules cut each dimension (protocol, L4 key, address) into a

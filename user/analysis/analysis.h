@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * analyze.h - questions about a whole rule set, answered with the offline
+ * analysis.h - questions about a whole rule set, answered with the offline
  * evaluator: which rules can never be reached (shadowed), and how a range
  * of destination ports (a client's ephemeral range) fares.
  */
@@ -31,7 +31,7 @@ const struct nacl_client_os *nacl_client_os_find(const char *name);
 /*
  * nacl_shadowed() - whether rule @i of direction @dir can never decide a
  * packet, because the earlier rules of its family together match every
- * packet it matches (as AWS evaluates them, SPEC section 1; non-first
+ * packet it matches (as AWS evaluates them, docs/semantics.md section 1; non-first
  * fragments with unknown ports included).
  * @by, @max_by, @nby: filled with the indexes (into rs->rules[dir]) of the
  * earlier rules that cover it, at most @max_by of them.

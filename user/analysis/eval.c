@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * eval.c - the offline evaluator: SPEC section 1 as a pure function.
+ * eval.c - the offline evaluator: docs/semantics.md section 1 as a pure function.
  *
  * This is the reference the BPF datapath is tested against (the
  * differential test), and what `explain`, `flow` and `check` are built on.

@@ -75,14 +75,14 @@ bool nacl_cidr_contains(const struct naclemu_cidr *c, const uint8_t *addr);
 bool nacl_rule_matches(const struct nacl_rule *r, const struct nacl_packet *p);
 
 /*
- * nacl_evaluate() - judge @p by @rs, first match wins (SPEC section 1).
+ * nacl_evaluate() - judge @p by @rs, first match wins (docs/semantics.md section 1).
  * Pure: no I/O, no allocation.  Exempt traffic is not considered here; see
  * nacl_exempt().
  */
 struct nacl_verdict nacl_evaluate(const struct nacl_ruleset *rs,
 				  const struct nacl_packet *p);
 
-/* Why a packet bypasses the NACL (SPEC section 1, "Not filtered"). */
+/* Why a packet bypasses the NACL (docs/semantics.md section 1, "Not filtered"). */
 enum nacl_exempt_reason {
 	NACL_NOT_EXEMPT = 0,
 	NACL_EXEMPT_ND,        /* ICMPv6 133-137 */

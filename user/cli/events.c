@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * cmd_events.c - `naclemu events` (stream the drop events of attached
- * interfaces) and `naclemu run` (attach, stream, detach), SPEC sections 3
- * and 4.
+ * events.c - `naclemu events` (stream the drop events of attached
+ * interfaces) and `naclemu run` (attach, stream, detach), docs/semantics.md
+ * sections 3 and 4.
  *
  * Each attached interface has its own ring buffer, pinned as "events" in
  * its folder under /sys/fs/bpf/naclemu/.  One libbpf ring_buffer manager

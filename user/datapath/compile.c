@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * compile.c - the rule compiler: model (nacl.h) -> Linear Bit Vector Search
+ * compile.c - the rule compiler: model (rules/model.h) -> Linear Bit Vector Search
  * tables (naclemu.h).
  *
  * Each field of a packet selects a 64-bit word of rules: the protocol by

@@ -142,7 +142,7 @@ static const char *endpoint(const struct naclemu_event *e, const struct naclemu_
 }
 
 /*
- * The columns, as SPEC 4 lays them out: TIME 15, IFACE 6 (or wider), DIR
+ * The columns, as docs/semantics.md section 4 lays them out: TIME 15, IFACE 6 (or wider), DIR
  * 7, RULE 5, PROTO 5, SRC 19, DST 19, LEN right-aligned in 3; a longer
  * value (an IPv6 address) widens its column on that line only.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * events.h - drop events (struct naclemu_event, include/naclemu.h) as
- * `naclemu events` and `naclemu run` print them: SPEC section 4's text
+ * `naclemu events` and `naclemu run` print them: docs/semantics.md section 4\'s text
  * columns and JSON lines.  Pure formatting, no BPF: the unit tests call it
  * directly.
  */
@@ -14,7 +14,7 @@
 
 #include "naclemu.h"
 
-/* Width of the IFACE text column at least (SPEC 4's layout). */
+/* Width of the IFACE text column at least (docs/semantics.md section 4\'s layout). */
 #define EV_IFACE_WIDTH 6
 
 /* Longest text line ev_text() writes, with the newline. */
@@ -28,7 +28,7 @@
 __s64 ev_clock_offset(void);
 
 /*
- * ev_json() - one event as SPEC 4's JSON object, fields in SPEC's order:
+ * ev_json() - one event as docs/semantics.md section 4\'s JSON object, fields in the documented order:
  * time (RFC 3339, UTC, microseconds), interface (@iface), direction, rule,
  * action ("deny", or "malformed" with rule 0), family, protocol, src, dst,
  * src_port, dst_port, icmp_type, icmp_code, length, tcp_flags; null where a
@@ -37,7 +37,7 @@ __s64 ev_clock_offset(void);
 json_t *ev_json(const struct naclemu_event *e, const char *iface, __s64 offset_ns);
 
 /*
- * ev_text() - one event as a line of SPEC 4's text columns (with '\n') into
+ * ev_text() - one event as a line of docs/semantics.md section 4\'s text columns (with '\n') into
  * @buf: local time, @iface padded to @iface_width, direction, rule ('*' for
  * the default deny, '-' for a malformed packet), protocol, source and
  * destination (ADDR:PORT, [ADDR6]:PORT for TCP and UDP; '-' when unknown),

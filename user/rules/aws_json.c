@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * parse_json.c - AWS `aws ec2 describe-network-acls` output (SPEC section 2),
+ * aws_json.c - AWS `aws ec2 describe-network-acls` output (docs/semantics.md section 2),
  * read with jansson.
  *
  * Field names and types are those of the EC2 API's NetworkAcl and

@@ -26,7 +26,7 @@ struct nacl_select {
 /*
  * nacl_parse_file() - read a rule file into @rs.
  * @path: a *.json file is read as AWS CLI output, anything else as the text
- *        format (SPEC section 2).
+ *        format (docs/semantics.md section 2).
  * @sel: ACL selection for JSON (may be NULL); for the text format an
  *        --acl or --subnet-id is an error.
  * @rs: filled on success; on failure its content is unspecified.

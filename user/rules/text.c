@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * parse_text.c - the `*.nacl` text format (SPEC section 2), and the checks
- * both rule parsers share (parse.h).
+ * text.c - the `*.nacl` text format (docs/semantics.md section 2, docs/formats.md).
+ * The checks every reader shares are in validate.c.
  *
  *   inbound
  *     100  allow  tcp   1024-65535  0.0.0.0/0   # comment
