@@ -59,6 +59,31 @@ static int compile(const struct nacl_ruleset *rs, const struct compile_extra *x,
 	return 0;
 }
 
+/* Write the attach record, as step @step ("... the record: @what"). */
+static int meta_write(int meta_fd, const struct naclemu_meta *m, const char *step,
+		      const char *what, struct dp_error *e)
+{
+	__u32 zero = 0;
+	int ret = fault(step, e);
+
+	if (!ret && bpf_map_update_elem(meta_fd, &zero, m, BPF_ANY)) {
+		ret = -errno;
+		dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot %s: %s", what, strerror(-ret));
+	}
+	return ret;
+}
+
+/* What attach or update reports of the rule set it made live. */
+static void result_fill(struct dp_result *res, const struct naclemu_rules *rules,
+			const struct nacl_ruleset *rs, size_t nfresh)
+{
+	res->rules[NACLEMU_INGRESS] = rules_in(rules, NACLEMU_INGRESS);
+	res->rules[NACLEMU_EGRESS] = rules_in(rules, NACLEMU_EGRESS);
+	snprintf(res->acl_id, sizeof(res->acl_id), "%s", rs->acl_id);
+	res->generation = rules->generation;
+	res->fresh = nfresh;
+}
+
 /* ---- attach ------------------------------------------------------------- */
 
 static void meta_fill(struct naclemu_meta *m, const struct attach_req *req,
@@ -135,6 +160,53 @@ static void attach_rollback(const struct dp_target *t, struct attach_undo *u)
 		dp_unpin_all(t->dir);
 }
 
+/* Before anything is made: bpffs, not attached yet, the interface exists. */
+static int attach_check(const struct dp_target *t, int *ifindex, struct dp_error *e)
+{
+	struct stat sb;
+	int ret = fault("attach.bpffs", e);
+
+	if (!ret && (ret = dp_bpffs_ensure()))
+		dp_fail(e, NACL_EXIT_SYSTEM, ret,
+			"bpffs is not mounted on /sys/fs/bpf and mounting it failed: %s",
+			strerror(-ret));
+	if (ret)
+		return ret;
+	if (!stat(t->dir, &sb))
+		return dp_fail(e, NACL_EXIT_INVALID, -EEXIST,
+			       "%s is already attached in network namespace %s (state in %s): "
+			       "use 'naclemu update' to change its rules, or 'naclemu detach' first",
+			       t->ifname, dp_netns_label(t->netns), t->dir);
+	return dp_target_ifindex(t, ifindex, e);
+}
+
+/* The step that makes it live: our two filters on the interface. */
+static int attach_hook(const struct dp_target *t, struct attach_undo *u, struct dp_error *e)
+{
+	int saved, ret = fault("attach.filters", e);
+
+	if (ret)
+		return ret;
+	ret = dp_netns_enter(t->netns, &saved);
+	if (!ret) {
+		ret = tc_filters_attach(u->ifindex, dp_prog_fd(u->skel, NACLEMU_INGRESS),
+					dp_prog_fd(u->skel, NACLEMU_EGRESS), &u->created_qdisc);
+		dp_netns_leave(saved);
+	}
+	if (ret == -EEXIST)
+		return dp_fail(e, NACL_EXIT_SYSTEM, ret,
+			       "%s already has a TC filter with naclemu's handle 0x%x, priority %d "
+			       "(its pins were removed?): remove it with 'tc filter del dev %s "
+			       "ingress prio %d handle 0x%x bpf' (and egress)",
+			       t->ifname, DP_TC_HANDLE, DP_TC_PRIORITY, t->ifname, DP_TC_PRIORITY,
+			       DP_TC_HANDLE);
+	if (ret)
+		return dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot add the TC filters to %s: %s",
+			       t->ifname, strerror(-ret));
+	u->filters = true;
+	return 0;
+}
+
 int dp_attach(const struct attach_req *req, const struct nacl_ruleset *rs,
 	      struct dp_result *res, struct dp_error *e)
 {
@@ -144,10 +216,9 @@ int dp_attach(const struct attach_req *req, const struct nacl_ruleset *rs,
 	struct attach_undo u = {};
 	struct naclemu_meta meta;
 	struct dp_target *t = &res->target;
-	struct stat sb;
-	__u32 fresh[COMPILE_MAX_FRESH], zero = 0, cursor = 0;
+	__u32 fresh[COMPILE_MAX_FRESH], cursor = 0;
 	size_t nfresh;
-	int ret, saved, meta_fd;
+	int ret, meta_fd;
 
 	memset(res, 0, sizeof(*res));
 	memset(e, 0, sizeof(*e));
@@ -161,21 +232,7 @@ int dp_attach(const struct attach_req *req, const struct nacl_ruleset *rs,
 	if (compile(rs, &x, rules, e))
 		goto fail;
 
-	ret = fault("attach.bpffs", e);
-	if (!ret && (ret = dp_bpffs_ensure()))
-		dp_fail(e, NACL_EXIT_SYSTEM, ret,
-			"bpffs is not mounted on /sys/fs/bpf and mounting it failed: %s",
-			strerror(-ret));
-	if (ret)
-		goto fail;
-	if (!stat(t->dir, &sb)) {
-		dp_fail(e, NACL_EXIT_INVALID, -EEXIST,
-			"%s is already attached in network namespace %s (state in %s): "
-			"use 'naclemu update' to change its rules, or 'naclemu detach' first",
-			t->ifname, dp_netns_label(t->netns), t->dir);
-		goto fail;
-	}
-	if (dp_target_ifindex(t, &u.ifindex, e))
+	if (attach_check(t, &u.ifindex, e))
 		goto fail;
 
 	ret = fault("attach.load", e);
@@ -200,13 +257,7 @@ int dp_attach(const struct attach_req *req, const struct nacl_ruleset *rs,
 		goto fail;
 	meta_fill(&meta, req, rs, u.ifindex, cursor);
 	meta_fd = bpf_map__fd(u.skel->maps.naclemu_meta);
-	ret = fault("attach.meta", e);
-	if (!ret && bpf_map_update_elem(meta_fd, &zero, &meta, BPF_ANY)) {
-		ret = -errno;
-		dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot fill the attach record: %s",
-			strerror(-ret));
-	}
-	if (ret)
+	if (meta_write(meta_fd, &meta, "attach.meta", "fill the attach record", e))
 		goto fail;
 
 	u.pinned = true;
@@ -217,42 +268,15 @@ int dp_attach(const struct attach_req *req, const struct nacl_ruleset *rs,
 	if (ret)
 		goto fail;
 
-	ret = fault("attach.filters", e);
-	if (!ret && !(ret = dp_netns_enter(t->netns, &saved))) {
-		ret = tc_filters_attach(u.ifindex, dp_prog_fd(u.skel, NACLEMU_INGRESS),
-					dp_prog_fd(u.skel, NACLEMU_EGRESS), &u.created_qdisc);
-		dp_netns_leave(saved);
-	}
-	if (ret == -EEXIST)
-		dp_fail(e, NACL_EXIT_SYSTEM, ret,
-			"%s already has a TC filter with naclemu's handle 0x%x, priority %d "
-			"(its pins were removed?): remove it with 'tc filter del dev %s ingress "
-			"prio %d handle 0x%x bpf' (and egress)",
-			t->ifname, DP_TC_HANDLE, DP_TC_PRIORITY, t->ifname, DP_TC_PRIORITY,
-			DP_TC_HANDLE);
-	else if (ret && !e->err)
-		dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot add the TC filters to %s: %s", t->ifname,
-			strerror(-ret));
-	if (ret)
+	if (attach_hook(t, &u, e))
 		goto fail;
-	u.filters = true;
 
 	if (u.created_qdisc)
 		meta.head.flags |= NACLEMU_META_CREATED_QDISC;
-	ret = fault("attach.record", e);
-	if (!ret && bpf_map_update_elem(meta_fd, &zero, &meta, BPF_ANY)) {
-		ret = -errno;
-		dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot record the attach state: %s",
-			strerror(-ret));
-	}
-	if (ret)
+	if (meta_write(meta_fd, &meta, "attach.record", "record the attach state", e))
 		goto fail;
 
-	res->rules[NACLEMU_INGRESS] = rules_in(rules, NACLEMU_INGRESS);
-	res->rules[NACLEMU_EGRESS] = rules_in(rules, NACLEMU_EGRESS);
-	snprintf(res->acl_id, sizeof(res->acl_id), "%s", rs->acl_id);
-	res->generation = rules->generation;
-	res->fresh = nfresh;
+	result_fill(res, rules, rs, nfresh);
 	dp_unload(u.skel);
 	free(rules);
 	return NACL_EXIT_OK;
@@ -274,7 +298,7 @@ int dp_update(const struct update_req *req, const struct nacl_ruleset *rs,
 	struct naclemu_rules *rules = NULL;
 	struct compile_extra x;
 	struct naclemu_meta meta;
-	__u32 fresh[COMPILE_MAX_FRESH], zero = 0;
+	__u32 fresh[COMPILE_MAX_FRESH];
 	size_t nfresh = 0;
 	int ret;
 
@@ -318,16 +342,10 @@ int dp_update(const struct update_req *req, const struct nacl_ruleset *rs,
 	snprintf(meta.acl_id, sizeof(meta.acl_id), "%s", rs->acl_id);
 	snprintf(meta.path, sizeof(meta.path), "%s", req->rules_path);
 	meta.update_time = now_s();
-	ret = fault("update.record", e);
-	if (!ret && bpf_map_update_elem(st.meta_fd, &zero, &meta, BPF_ANY))
-		ret = -errno;
-	if (ret) {
+	if (meta_write(st.meta_fd, &meta, "update.record", "record the update", e)) {
 		/* The record names the old rules: put them back. */
 		int undo = dp_rules_install(st.rules_fd, st.rules);
 
-		if (!e->err)
-			dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot record the update: %s",
-				strerror(-ret));
 		if (undo)
 			snprintf(e->msg + strlen(e->msg), sizeof(e->msg) - strlen(e->msg),
 				 "; the new rules stay live (%s)", strerror(-undo));
@@ -337,11 +355,7 @@ int dp_update(const struct update_req *req, const struct nacl_ruleset *rs,
 		goto fail;
 	}
 
-	res->rules[NACLEMU_INGRESS] = rules_in(rules, NACLEMU_INGRESS);
-	res->rules[NACLEMU_EGRESS] = rules_in(rules, NACLEMU_EGRESS);
-	snprintf(res->acl_id, sizeof(res->acl_id), "%s", rs->acl_id);
-	res->generation = rules->generation;
-	res->fresh = nfresh;
+	result_fill(res, rules, rs, nfresh);
 	res->kept = res->rules[0] + res->rules[1] - nfresh;
 	dp_state_close(&st);
 	free(rules);
