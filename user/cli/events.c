@@ -188,6 +188,23 @@ static bool watch_alive(const struct watch *w)
 	return same;
 }
 
+/* Mark the interfaces detached since the last look; false when none is left. */
+static bool watch_any_alive(struct stream *s)
+{
+	size_t alive = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct watch *w = &s->w[i];
+
+		if (!w->gone && !watch_alive(w)) {
+			w->gone = true;
+			pr_warn("%s was detached: no more events from it", w->label);
+		}
+		alive += !w->gone;
+	}
+	return alive > 0;
+}
+
 static void watch_base(struct watch *w)
 {
 	w->base_suppressed = slot_packets(w->counters_fd, NACLEMU_SLOT_EVENTS_SUPPRESSED);
@@ -393,19 +410,8 @@ static int stream_run(struct stream *s, bool drain)
 		}
 		/* About once a second: stop when every interface was detached. */
 		if (now - last_check >= 1) {
-			size_t alive = 0;
-
 			last_check = now;
-			for (size_t i = 0; i < s->n; i++) {
-				struct watch *w = &s->w[i];
-
-				if (!w->gone && !watch_alive(w)) {
-					w->gone = true;
-					pr_warn("%s was detached: no more events from it", w->label);
-				}
-				alive += !w->gone;
-			}
-			if (!alive)
+			if (!watch_any_alive(s))
 				break;
 		}
 	}
