@@ -294,6 +294,17 @@ _Static_assert(sizeof(struct naclemu_frag_val) == 8, "frag value layout");
 
 /* Bits of naclemu_meta_head.flags. */
 #define NACLEMU_META_CREATED_QDISC 0x1 /* attach created the clsact qdisc */
+#define NACLEMU_META_QDISC_INTENT 0x2  /* attach found none and may create it */
+
+/*
+ * naclemu_meta.state: where an operation on the interface is.  A record
+ * that is not NACLEMU_META_READY while no naclemu command holds the
+ * interface's lock belongs to a command that died: the next command that
+ * changes the interface finishes or undoes it (docs/design.md, "Crashes").
+ */
+#define NACLEMU_META_ATTACHING 1 /* attach pinned the state; filters may be half there */
+#define NACLEMU_META_READY 2     /* attached, nothing in progress */
+#define NACLEMU_META_UPDATING 3  /* update may have swapped in the pending rules */
 
 /*
  * struct naclemu_meta_head - the start of the attach record, the same in
@@ -314,9 +325,13 @@ _Static_assert(sizeof(struct naclemu_meta_head) == 16, "meta head layout");
 /*
  * struct naclemu_meta - the attach record, the one value of the pinned map
  * naclemu_meta.  Only the tool reads it (bpffs holds no plain files).
+ * @state: NACLEMU_META_ATTACHING, _READY or _UPDATING.
  * @handle, @priority: our two TC filters (one on ingress, one on egress).
  * @next_slot: where the round-robin search for a fresh counter slot resumes,
  *             so a retired slot is not handed out again at once.
+ * @generation: the generation of the rule set this record describes.
+ * @pending_path, @pending_acl, @pending_next_slot: what @path, @acl_id and
+ *             @next_slot become once an update's swap is done (UPDATING).
  * @attach_time, @update_time: CLOCK_REALTIME, seconds.
  * @ifname, @netns: where it was attached; @acl_id, @path: the rules' source.
  * @subnet, @exempt: the --subnet and --exempt CIDRs, @nsubnet / @nexempt.
@@ -324,18 +339,23 @@ _Static_assert(sizeof(struct naclemu_meta_head) == 16, "meta head layout");
  */
 struct naclemu_meta {
 	struct naclemu_meta_head head;
+	__u32 state;
 	__u32 handle;
 	__u32 priority;
 	__u32 next_slot;
+	__u32 pending_next_slot;
 	__u8 nsubnet;
 	__u8 nexempt;
 	__u8 pad[2];
+	__u64 generation;
 	__u64 attach_time;
 	__u64 update_time;
 	char ifname[16];
 	char netns[64];
 	char acl_id[64];
 	char path[256];
+	char pending_acl[64];
+	char pending_path[256];
 	struct naclemu_cidr subnet[NACLEMU_MAX_CIDRS];
 	struct naclemu_cidr exempt[NACLEMU_MAX_CIDRS];
 	__u32 events_rate;

@@ -101,7 +101,7 @@ static int attach_parse(int argc, char **argv, struct attach_req *req)
 int cli_attach(const char *cmd, const struct attach_req *req, FILE *out)
 {
 	struct nacl_ruleset *rs = NULL;
-	struct dp_result res;
+	struct dp_result res = {};
 	struct dp_target t;
 	struct dp_error e = {};
 	int exit;
@@ -114,6 +114,8 @@ int cli_attach(const char *cmd, const struct attach_req *req, FILE *out)
 		exit = cli_need_root(cmd);
 	if (!exit && (exit = dp_attach(req, rs, &res, &e)))
 		pr_err("%s", e.msg);
+	if (res.note[0])
+		pr_warn("%s", res.note);
 	if (!exit)
 		fprintf(out, "attached to %s (netns %s): %zu inbound, %zu outbound rules from %s%s%s\n",
 			res.target.ifname, dp_netns_label(res.target.netns),
@@ -231,7 +233,7 @@ int cmd_update(int argc, char **argv)
 {
 	struct update_req req = {};
 	struct nacl_ruleset *rs = NULL;
-	struct dp_result res;
+	struct dp_result res = {};
 	struct dp_target t;
 	struct dp_error e;
 	int exit;
@@ -245,6 +247,8 @@ int cmd_update(int argc, char **argv)
 		exit = cli_need_root("update");
 	if (!exit && (exit = dp_update(&req, rs, &res, &e)))
 		pr_err("%s", e.msg);
+	if (res.note[0])
+		pr_warn("%s", res.note);
 	if (!exit)
 		printf("updated %s (netns %s): %zu inbound, %zu outbound rules from %s, "
 		       "generation %llu; %zu rules kept their counters, %zu new\n",

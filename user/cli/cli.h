@@ -98,6 +98,68 @@ int cli_detach(const struct dp_target *t, FILE *out);
 int cli_iface_target(const char *cmd, const char *usage, int argc, char **argv,
 		     struct update_req *req, bool rules, bool *json, struct dp_target *t);
 
+/* ---- what check, explain and flow share (cli/args.c) ---- */
+
+struct nacl_verdict;
+
+/*
+ * struct cli_endpoint - one --src, --dst, --client or --server argument.
+ * @family: 4 or 6.
+ * @addr: network byte order (IPv4 in the first 4 bytes, the rest zero).
+ * @port: host byte order, 0 without @has_port.
+ */
+struct cli_endpoint {
+	uint8_t family;
+	uint8_t addr[16];
+	uint16_t port;
+	bool has_port;
+};
+
+/*
+ * cli_parse_endpoint() - "ADDR" or "ADDR:PORT" (IPv4), "ADDR" or
+ * "[ADDR]:PORT" (IPv6; a bare IPv6 address has no port), PORT 0..65535
+ * (docs/semantics.md section 3).  Returns 0 with @ep filled, or -EINVAL.
+ */
+int cli_parse_endpoint(const char *s, struct cli_endpoint *ep);
+
+/*
+ * cli_parse_protocol() - a packet's protocol: tcp, udp, icmp, icmpv6 (any
+ * case) or an IANA number 0..255, as in rule files (rules/validate.h) but
+ * not "all" or -1: a packet has one protocol.  Returns 0 or -EINVAL.
+ */
+int cli_parse_protocol(const char *s, int *proto);
+
+/*
+ * cli_parse_direction() - "ingress" or "inbound" (inbound rules),
+ * "egress" or "outbound" (outbound rules).  Returns 0 or -EINVAL.
+ */
+int cli_parse_direction(const char *s, enum naclemu_dir *dir);
+
+/*
+ * cli_parse_icmp() - "TYPE/CODE", each 0..255.  Returns 0, -EINVAL, or
+ * -ENOMEM.
+ */
+int cli_parse_icmp(const char *s, uint8_t *type, uint8_t *code);
+
+/*
+ * cli_parse_port_range() - "LO-HI", host order, 1 <= LO <= HI <= 65535.
+ * Returns 0; -EINVAL when @s is not of the form LO-HI at all (no '-', or
+ * longer than 15 characters); -ERANGE when a bound is not a number in
+ * range or LO > HI.
+ */
+int cli_parse_port_range(const char *s, uint16_t *lo, uint16_t *hi);
+
+/*
+ * cli_read_rules_quiet() - cli_read_rules() that leaves the warnings in
+ * (*@rs)->warnings for the caller to show as data (check lists them on
+ * stdout).  Prints the error.  Returns an exit status.
+ */
+int cli_read_rules_quiet(const char *path, const struct nacl_select *sel,
+			 struct nacl_ruleset **rs);
+
+/* cli_verdict_rule() - "rule 120", or "rule * (default, 32767)". */
+const char *cli_verdict_rule(const struct nacl_verdict *v, char buf[32]);
+
 int cmd_check(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_flow(int argc, char **argv);

@@ -130,47 +130,28 @@ static int watch_open(struct watch *w, struct dp_error *e)
 	struct dp_state st;
 	int ret;
 
-	w->events_fd = w->counters_fd = -1;
-	w->lock_fd = open(w->t.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (w->lock_fd < 0) {
-		ret = -errno;
-		if (ret == -ENOENT && *w->t.netns)
-			snprintf(e->msg, sizeof(e->msg),
-				 "%s is not attached in network namespace %s: run 'naclemu attach -n %s "
-				 "-i %s RULES' first",
-				 w->t.ifname, w->t.netns, w->t.netns, w->t.ifname);
-		else if (ret == -ENOENT)
-			snprintf(e->msg, sizeof(e->msg),
-				 "%s is not attached: run 'naclemu attach -i %s RULES' first",
-				 w->t.ifname, w->t.ifname);
-		else
-			snprintf(e->msg, sizeof(e->msg), "cannot open %s: %s", w->t.dir,
-				 strerror(-ret));
-		return ret;
-	}
-	if (flock(w->lock_fd, LOCK_EX | LOCK_NB)) {
-		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		watch_close(w);
-		return ret;
-	}
+	w->events_fd = w->counters_fd = w->lock_fd = -1;
 	ret = dp_state_open(&w->t, &st, e);
-	if (ret) {
+	if (ret == -ENOENT)
+		snprintf(e->msg, sizeof(e->msg), "%s is not attached%s%s: run 'naclemu attach%s%s -i %s "
+			 "RULES' first",
+			 w->t.ifname, *w->t.netns ? " in network namespace " : "", w->t.netns,
+			 *w->t.netns ? " -n " : "", w->t.netns, w->t.ifname);
+	if (ret)
+		return ret;
+	/* The reader's own lock: the pin folder (opened without links by the state). */
+	w->lock_fd = dup(st.pins.if_fd);
+	if (w->lock_fd < 0 || flock(w->lock_fd, LOCK_EX | LOCK_NB)) {
+		ret = w->lock_fd >= 0 && errno == EWOULDBLOCK ? -EBUSY : -errno;
+		dp_state_close(&st);
 		watch_close(w);
 		return ret;
 	}
 	w->rate = st.meta.events_rate;
 	w->counters_fd = st.counters_fd;
-	st.counters_fd = -1; /* kept open here */
+	w->events_fd = st.events_fd;
+	st.counters_fd = st.events_fd = -1; /* kept open here */
 	dp_state_close(&st);
-	w->events_fd = dp_pinned_fd(w->t.dir, DP_PIN_EVENTS);
-	if (w->events_fd < 0) {
-		ret = w->events_fd;
-		w->events_fd = -1;
-		watch_close(w);
-		snprintf(e->msg, sizeof(e->msg), "cannot open the drop events of %s in %s: %s",
-			 w->t.ifname, w->t.dir, strerror(-ret));
-		return ret;
-	}
 	w->events_id = dp_obj_id(w->events_fd);
 	return 0;
 }
@@ -178,14 +159,7 @@ static int watch_open(struct watch *w, struct dp_error *e)
 /* Whether @w's interface is still attached with the ring we read. */
 static bool watch_alive(const struct watch *w)
 {
-	int fd = dp_pinned_fd(w->t.dir, DP_PIN_EVENTS);
-	bool same;
-
-	if (fd < 0)
-		return false;
-	same = dp_obj_id(fd) == w->events_id;
-	close(fd);
-	return same;
+	return dp_target_events_id(&w->t) == w->events_id;
 }
 
 /* Mark the interfaces detached since the last look; false when none is left. */

@@ -188,22 +188,41 @@ int dp_bpffs_ensure(void);
 /* ---- pinned state -------------------------------------------------------- */
 
 /*
- * struct dp_state - an attached interface's pinned state, opened.
- * @meta: the attach record; @rules: the live rule set (malloc'ed).
+ * struct dp_pins - an interface's pin folder, opened without following a
+ * link: the state root, the namespace's folder, the interface's folder
+ * (datapath/pins.c).  -1 where not open.
+ */
+struct dp_pins {
+	int root_fd, ns_fd, if_fd;
+};
+
+/*
+ * struct dp_state - an attached interface's pinned state, opened, with the
+ * interface's lock held (shared) until dp_state_close().
+ * @meta: the attach record; @rules: the live rule set (malloc'ed);
+ * @events_fd: the drop events ring.
  */
 struct dp_state {
-	int meta_fd, rules_fd, counters_fd;
+	struct dp_pins pins;
+	int lock_fd;
+	int meta_fd, rules_fd, counters_fd, events_fd;
 	struct naclemu_meta meta;
 	struct naclemu_rules *rules;
 };
 
 /*
- * dp_state_open() - open the state of @t.  Errors: -ENOENT nothing is
- * attached; -EUCLEAN the state is incomplete; -EPROTO the state has another
- * layout (another naclemu build attached it).  @e says it, with what to do.
+ * dp_state_open() - take @t's lock (shared: other readers may run,
+ * attach/update/detach wait) and open its state.  Errors: -ENOENT nothing
+ * is attached; -EUCLEAN the state is incomplete; -EPROTO the state has
+ * another layout (another naclemu build attached it); -EINPROGRESS a
+ * command that changed it died half way; -ELOOP a symbolic link below the
+ * state root.  @e says it, with what to do.
  */
 int dp_state_open(const struct dp_target *t, struct dp_state *st, struct dp_error *e);
 void dp_state_close(struct dp_state *st);
+
+/* The id of the drop events ring pinned for @t now, 0 when there is none. */
+__u32 dp_target_events_id(const struct dp_target *t);
 
 /*
  * dp_for_each_attached() - call @fn for every attached interface that
@@ -218,15 +237,6 @@ typedef int (*dp_visit_fn)(const struct dp_target *t, struct dp_state *st,
 			   const struct dp_error *e, void *arg);
 int dp_for_each_attached(const char *netns, const char *ifname, dp_visit_fn fn, void *arg,
 			 size_t *visited);
-
-/*
- * dp_pinned_fd() - open the object pinned as @dir/@name.  Returns the fd,
- * or -errno (-ENOENT when nothing is pinned there).
- */
-int dp_pinned_fd(const char *dir, const char *name);
-
-/* The id of the program pinned as @dir/@name, 0 when there is none. */
-__u32 dp_pinned_prog_id(const char *dir, const char *name);
 
 /* The kernel id of the map or program behind @fd, 0 on failure. */
 __u32 dp_obj_id(int fd);
@@ -260,7 +270,8 @@ struct update_req {
 /*
  * struct dp_result - what attach or update did: the target, rules per
  * direction, the ACL read, the generation, how many rules kept their
- * counters (update) and how many are new.
+ * counters (update) and how many are new; @note: what it recovered first
+ * of a command that had died on the interface ("" when nothing).
  */
 struct dp_result {
 	struct dp_target target;
@@ -268,6 +279,7 @@ struct dp_result {
 	char acl_id[64];
 	__u64 generation;
 	size_t kept, fresh;
+	char note[192];
 };
 
 /*
@@ -342,6 +354,9 @@ int tc_filters_attach(int ifindex, int prog_in_fd, int prog_out_fd, bool *create
  */
 int tc_filters_detach(int ifindex, __u32 prog_in_id, __u32 prog_out_id, bool created_qdisc,
 		      bool *removed_qdisc);
+
+/* tc_clsact_exists() - whether @ifindex has a clsact qdisc (current netns). */
+int tc_clsact_exists(int ifindex, bool *exists);
 
 /* tc_filters_query() - program ids of our filters on @ifindex, 0 if missing. */
 int tc_filters_query(int ifindex, __u32 *prog_in_id, __u32 *prog_out_id);

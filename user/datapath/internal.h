@@ -15,11 +15,55 @@
 int dp_fail(struct dp_error *e, int exit, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Create @dir and its parents (mode 0700). */
-int dp_mkdirs(const char *dir);
+/* ---- the pin folder (pins.c): no symbolic link is followed below the root ---- */
 
-/* Remove the pins of @dir and the folders left empty up to DP_PIN_ROOT. */
-void dp_unpin_all(const char *dir);
+/* The state root /sys/fs/bpf/naclemu (made when @create), or -errno. */
+int dp_pins_root(bool create);
+
+/*
+ * dp_pins_open() - open (with @create: make) the pin folder of @t.
+ * -ENOENT when it does not exist, -ELOOP when a component is a link.
+ */
+int dp_pins_open(const struct dp_target *t, bool create, struct dp_pins *p);
+void dp_pins_close(struct dp_pins *p);
+
+/* The object pinned as @name in @p: its fd, or -errno (-ELOOP: a link). */
+int dp_pins_get(const struct dp_pins *p, const char *name);
+/* Pin @fd as @name in @p (-EEXIST when something is there). */
+int dp_pins_pin(const struct dp_pins *p, const char *name, int fd);
+/* The id of the program pinned as @name, 0 when there is none. */
+__u32 dp_pins_prog_id(const struct dp_pins *p, const char *name);
+/* Whether something is pinned as @name. */
+bool dp_pins_has(const struct dp_pins *p, const char *name);
+/*
+ * dp_pins_remove() - unlink every pin of @p (the record last) and remove
+ * the folder, then the namespace's folder and the root when empty.
+ * -ENOTEMPTY when something else is in the folder.
+ */
+int dp_pins_remove(struct dp_pins *p, const struct dp_target *t);
+
+/* ---- the interface lock (lock.c) ---- */
+
+/*
+ * dp_lock() - take @t's lock, exclusive or shared, waiting up to a minute
+ * for another command.  *@lock_fd is the held lock for dp_unlock().
+ */
+int dp_lock(const struct dp_target *t, bool exclusive, int *lock_fd, struct dp_error *e);
+void dp_unlock(int lock_fd);
+
+/* ---- the state (state.c) ---- */
+
+/* @st with nothing open. */
+void dp_state_init(struct dp_state *st);
+
+/*
+ * dp_state_open_locked() - dp_state_open() for a caller that holds the
+ * lock; *@layout is the record's layout.  On failure the caller closes @st.
+ */
+int dp_state_open_locked(const struct dp_target *t, struct dp_state *st, unsigned int *layout);
+
+/* The message for a state dp_state_open_locked() refused with @ret; returns @ret. */
+int dp_state_error(const struct dp_target *t, int ret, unsigned int layout, struct dp_error *e);
 
 /*
  * dp_meta_read_head() - read the attach record pinned in @meta_fd whatever
@@ -29,5 +73,24 @@ void dp_unpin_all(const char *dir);
  */
 int dp_meta_read(int meta_fd, unsigned int *layout, struct naclemu_meta_head *head,
 		 struct naclemu_meta *meta);
+
+/* ---- undoing (recover.c) ---- */
+
+/*
+ * dp_unhook() - remove our filters from @t (those running programs @id_in
+ * and @id_out), and the clsact qdisc when the record (@ifindex, @flags)
+ * says attach created it or meant to, the interface is still that one, and
+ * nothing else is on it.  A missing namespace or interface sets
+ * d->iface_gone and is no error.
+ */
+int dp_unhook(const struct dp_target *t, __u32 ifindex, __u32 flags, __u32 id_in, __u32 id_out,
+	      struct dp_detached *d);
+
+/*
+ * dp_recover() - with @t's lock held exclusively: finish or undo what a
+ * command that died left on @t (recover.c); @note says what was done ("" if
+ * nothing).  Returns 0 or -errno with @e set.
+ */
+int dp_recover(const struct dp_target *t, char *note, size_t len, struct dp_error *e);
 
 #endif /* NACLEMU_DATAPATH_INTERNAL_H */

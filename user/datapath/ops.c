@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * ops.c - attach, update and detach (datapath.h).
+ * ops.c - attach and update (datapath.h); detach and crash recovery are in
+ * recover.c.
  *
- * Each operation is a list of steps; each step that changes something
- * records what undoes it, and a failure at any step undoes the earlier
- * ones in reverse, so that a failed attach leaves no filter, no qdisc of
- * ours and no pin, and a failed update leaves the old rules live.  Every
- * step first calls dp_fault() with its name, so that the tests can make
- * each one fail in turn (tests/e2e/datapath_rollback.sh).
+ * Each operation runs under the interface's lock, first recovers what a
+ * command that died may have left (dp_recover()), then goes through named
+ * steps.  Each step that changes something records what undoes it, and a
+ * failure undoes the earlier ones in reverse, so that a failed attach
+ * leaves no filter, no qdisc of ours and no pin, and a failed update
+ * leaves the old rules live.  The steps are also ordered so that a kill at
+ * any instant leaves a state the next command recognises (recover.c).
+ * Every step first calls dp_fault() with its name, so that the tests can
+ * make each one fail in turn (tests/e2e/datapath_rollback.sh).
  *
  * With -n the netlink and ifindex work happens inside the named namespace;
  * the pins stay in the caller's bpffs.
@@ -16,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -84,6 +87,23 @@ static void result_fill(struct dp_result *res, const struct naclemu_rules *rules
 	res->fresh = nfresh;
 }
 
+/*
+ * Take @t's lock exclusively and recover what a dead command left; the
+ * note of what was recovered goes to @res (printed as a warning).
+ */
+static int lock_and_recover(const struct dp_target *t, int *lock_fd, struct dp_result *res,
+			    struct dp_error *e)
+{
+	if (dp_lock(t, true, lock_fd, e))
+		return e->err;
+	if (dp_recover(t, res->note, sizeof(res->note), e)) {
+		dp_unlock(*lock_fd);
+		*lock_fd = -1;
+		return e->err;
+	}
+	return 0;
+}
+
 /* ---- attach ------------------------------------------------------------- */
 
 static void meta_fill(struct naclemu_meta *m, const struct attach_req *req,
@@ -94,6 +114,8 @@ static void meta_fill(struct naclemu_meta *m, const struct attach_req *req,
 	m->head.layout = NACLEMU_STATE_LAYOUT;
 	m->head.size = sizeof(*m);
 	m->head.ifindex = (__u32)ifindex;
+	m->state = NACLEMU_META_ATTACHING;
+	m->generation = 1;
 	m->handle = DP_TC_HANDLE;
 	m->priority = DP_TC_PRIORITY;
 	m->next_slot = next_slot;
@@ -109,7 +131,8 @@ static void meta_fill(struct naclemu_meta *m, const struct attach_req *req,
 	m->attach_time = m->update_time = now_s();
 }
 
-static int pin_everything(struct naclemu *skel, const char *dir)
+/* Pin everything but the record, then the record: see recover.c. */
+static int pin_everything(struct naclemu *skel, const struct dp_pins *p)
 {
 	const struct {
 		const char *name;
@@ -120,50 +143,42 @@ static int pin_everything(struct naclemu *skel, const char *dir)
 		{ DP_PIN_RULES, bpf_map__fd(skel->maps.naclemu_rules) },
 		{ DP_PIN_COUNTERS, bpf_map__fd(skel->maps.naclemu_counters) },
 		{ DP_PIN_FRAGS, bpf_map__fd(skel->maps.naclemu_frags) },
-		{ DP_PIN_META, bpf_map__fd(skel->maps.naclemu_meta) },
 		{ DP_PIN_EVENTS, bpf_map__fd(skel->maps.naclemu_events) },
+		{ DP_PIN_META, bpf_map__fd(skel->maps.naclemu_meta) },
 	};
-	char path[PATH_MAX];
-	int ret = dp_mkdirs(dir);
+	int ret;
 
-	if (ret)
-		return ret;
-	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, objs[i].name);
-		if (bpf_obj_pin(objs[i].fd, path))
-			return -errno;
-	}
+	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++)
+		if ((ret = dp_pins_pin(p, objs[i].name, objs[i].fd)))
+			return ret;
 	return 0;
 }
 
 /* What attach did so far, for its rollback. */
 struct attach_undo {
 	struct naclemu *skel;
-	bool pinned;
-	bool filters;
-	bool created_qdisc;
+	struct dp_pins pins; /* open once the folder was made */
+	struct naclemu_meta meta;
+	int meta_fd;
 	int ifindex;
 };
 
 static void attach_rollback(const struct dp_target *t, struct attach_undo *u)
 {
-	int saved;
-	bool removed;
+	struct dp_detached d;
 
-	if (u->filters && !dp_netns_enter(t->netns, &saved)) {
-		tc_filters_detach(u->ifindex, dp_obj_id(dp_prog_fd(u->skel, NACLEMU_INGRESS)),
-				  dp_obj_id(dp_prog_fd(u->skel, NACLEMU_EGRESS)), u->created_qdisc,
-				  &removed);
-		dp_netns_leave(saved);
-	}
-	if (u->pinned)
-		dp_unpin_all(t->dir);
+	if (u->pins.if_fd < 0)
+		return;
+	dp_unhook(t, u->meta.head.ifindex, u->meta.head.flags,
+		  dp_obj_id(dp_prog_fd(u->skel, NACLEMU_INGRESS)),
+		  dp_obj_id(dp_prog_fd(u->skel, NACLEMU_EGRESS)), &d);
+	dp_pins_remove(&u->pins, t);
 }
 
 /* Before anything is made: bpffs, not attached yet, the interface exists. */
 static int attach_check(const struct dp_target *t, int *ifindex, struct dp_error *e)
 {
-	struct stat sb;
+	struct dp_pins p;
 	int ret = fault("attach.bpffs", e);
 
 	if (!ret && (ret = dp_bpffs_ensure()))
@@ -172,27 +187,73 @@ static int attach_check(const struct dp_target *t, int *ifindex, struct dp_error
 			strerror(-ret));
 	if (ret)
 		return ret;
-	if (!stat(t->dir, &sb))
+	ret = dp_pins_open(t, false, &p);
+	dp_pins_close(&p);
+	if (!ret)
 		return dp_fail(e, NACL_EXIT_INVALID, -EEXIST,
 			       "%s is already attached in network namespace %s (state in %s): "
 			       "use 'naclemu update' to change its rules, or 'naclemu detach' first",
 			       t->ifname, dp_netns_label(t->netns), t->dir);
+	if (ret != -ENOENT)
+		return dp_state_error(t, ret, 0, e);
 	return dp_target_ifindex(t, ifindex, e);
+}
+
+/* Load the datapath and fill its rule map and record (nothing visible yet). */
+static int attach_load(const struct attach_req *req, const struct nacl_ruleset *rs,
+		       struct naclemu_rules *rules, struct attach_undo *u, struct dp_result *res,
+		       struct dp_error *e)
+{
+	struct dp_load_opts lo = { .events_rate = req->events_rate, .coarse_clock = -1 };
+	__u32 fresh[COMPILE_MAX_FRESH], cursor = 0;
+	int ret = fault("attach.load", e);
+
+	if (!ret && (ret = dp_load(&lo, &u->skel)))
+		return dp_fail(e, NACL_EXIT_SYSTEM, ret, "the kernel refused the BPF program: %s%s",
+			       strerror(-ret),
+			       nacl_verbose ? "" :
+					      " (run 'naclemu -v attach ...' for the verifier log)");
+	if (ret)
+		return ret;
+	ret = fault("attach.rules", e);
+	if (!ret) {
+		ret = compile_assign_slots(rules, NULL, &cursor, fresh, &res->fresh);
+		rules->generation = 1;
+		if (!ret)
+			ret = dp_rules_install(dp_rules_fd(u->skel), rules);
+		if (ret)
+			return dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot fill the rule maps: %s",
+				       strerror(-ret));
+	}
+	if (ret)
+		return ret;
+	meta_fill(&u->meta, req, rs, u->ifindex, cursor);
+	u->meta_fd = bpf_map__fd(u->skel->maps.naclemu_meta);
+	return meta_write(u->meta_fd, &u->meta, "attach.meta", "fill the attach record", e);
 }
 
 /* The step that makes it live: our two filters on the interface. */
 static int attach_hook(const struct dp_target *t, struct attach_undo *u, struct dp_error *e)
 {
+	bool created = false, exists = true;
 	int saved, ret = fault("attach.filters", e);
 
 	if (ret)
 		return ret;
 	ret = dp_netns_enter(t->netns, &saved);
 	if (!ret) {
-		ret = tc_filters_attach(u->ifindex, dp_prog_fd(u->skel, NACLEMU_INGRESS),
-					dp_prog_fd(u->skel, NACLEMU_EGRESS), &u->created_qdisc);
+		/* Say that we may create the qdisc before we do (recover.c). */
+		if (!tc_clsact_exists(u->ifindex, &exists) && !exists) {
+			u->meta.head.flags |= NACLEMU_META_QDISC_INTENT;
+			ret = meta_write(u->meta_fd, &u->meta, "attach.intent", "record the qdisc", e);
+		}
+		if (!ret)
+			ret = tc_filters_attach(u->ifindex, dp_prog_fd(u->skel, NACLEMU_INGRESS),
+						dp_prog_fd(u->skel, NACLEMU_EGRESS), &created);
 		dp_netns_leave(saved);
 	}
+	if (created)
+		u->meta.head.flags |= NACLEMU_META_CREATED_QDISC;
 	if (ret == -EEXIST)
 		return dp_fail(e, NACL_EXIT_SYSTEM, ret,
 			       "%s already has a TC filter with naclemu's handle 0x%x, priority %d "
@@ -200,25 +261,20 @@ static int attach_hook(const struct dp_target *t, struct attach_undo *u, struct 
 			       "ingress prio %d handle 0x%x bpf' (and egress)",
 			       t->ifname, DP_TC_HANDLE, DP_TC_PRIORITY, t->ifname, DP_TC_PRIORITY,
 			       DP_TC_HANDLE);
-	if (ret)
+	if (ret && !e->err)
 		return dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot add the TC filters to %s: %s",
 			       t->ifname, strerror(-ret));
-	u->filters = true;
-	return 0;
+	return ret;
 }
 
 int dp_attach(const struct attach_req *req, const struct nacl_ruleset *rs,
 	      struct dp_result *res, struct dp_error *e)
 {
-	struct dp_load_opts lo = { .events_rate = req->events_rate, .coarse_clock = -1 };
 	struct compile_extra x = { req->exempt, req->nexempt, req->subnet, req->nsubnet };
 	struct naclemu_rules *rules = NULL;
-	struct attach_undo u = {};
-	struct naclemu_meta meta;
+	struct attach_undo u = { .pins = { -1, -1, -1 }, .meta_fd = -1 };
 	struct dp_target *t = &res->target;
-	__u32 fresh[COMPILE_MAX_FRESH], cursor = 0;
-	size_t nfresh;
-	int ret, meta_fd;
+	int ret, lock_fd = -1;
 
 	memset(res, 0, sizeof(*res));
 	memset(e, 0, sizeof(*e));
@@ -229,85 +285,111 @@ int dp_attach(const struct attach_req *req, const struct nacl_ruleset *rs,
 		dp_fail(e, NACL_EXIT_SYSTEM, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	if (compile(rs, &x, rules, e))
+	if (compile(rs, &x, rules, e) || lock_and_recover(t, &lock_fd, res, e) ||
+	    attach_check(t, &u.ifindex, e) || attach_load(req, rs, rules, &u, res, e))
 		goto fail;
 
-	if (attach_check(t, &u.ifindex, e))
-		goto fail;
-
-	ret = fault("attach.load", e);
-	if (!ret && (ret = dp_load(&lo, &u.skel)))
-		dp_fail(e, NACL_EXIT_SYSTEM, ret, "the kernel refused the BPF program: %s%s",
-			strerror(-ret),
-			nacl_verbose ? "" : " (run 'naclemu -v attach ...' for the verifier log)");
-	if (ret)
-		goto fail;
-
-	ret = fault("attach.rules", e);
-	if (!ret) {
-		ret = compile_assign_slots(rules, NULL, &cursor, fresh, &nfresh);
-		rules->generation = 1;
-		if (!ret)
-			ret = dp_rules_install(dp_rules_fd(u.skel), rules);
-		if (ret)
-			dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot fill the rule maps: %s",
-				strerror(-ret));
-	}
-	if (ret)
-		goto fail;
-	meta_fill(&meta, req, rs, u.ifindex, cursor);
-	meta_fd = bpf_map__fd(u.skel->maps.naclemu_meta);
-	if (meta_write(meta_fd, &meta, "attach.meta", "fill the attach record", e))
-		goto fail;
-
-	u.pinned = true;
 	ret = fault("attach.pin", e);
-	if (!ret && (ret = pin_everything(u.skel, t->dir)))
+	if (!ret && !(ret = dp_pins_open(t, true, &u.pins)) &&
+	    (ret = pin_everything(u.skel, &u.pins)))
 		dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot pin the state in %s: %s", t->dir,
 			strerror(-ret));
-	if (ret)
+	else if (ret && !e->err)
+		dp_state_error(t, ret, 0, e);
+	if (ret || attach_hook(t, &u, e))
 		goto fail;
 
-	if (attach_hook(t, &u, e))
+	u.meta.state = NACLEMU_META_READY;
+	if (meta_write(u.meta_fd, &u.meta, "attach.record", "record the attach state", e))
 		goto fail;
 
-	if (u.created_qdisc)
-		meta.head.flags |= NACLEMU_META_CREATED_QDISC;
-	if (meta_write(meta_fd, &meta, "attach.record", "record the attach state", e))
-		goto fail;
-
-	result_fill(res, rules, rs, nfresh);
+	result_fill(res, rules, rs, res->fresh);
 	dp_unload(u.skel);
+	dp_pins_close(&u.pins);
+	dp_unlock(lock_fd);
 	free(rules);
 	return NACL_EXIT_OK;
 fail:
 	if (u.skel)
 		attach_rollback(t, &u);
 	dp_unload(u.skel);
+	dp_pins_close(&u.pins);
+	dp_unlock(lock_fd);
 	free(rules);
 	return e->exit;
 }
 
 /* ---- update ------------------------------------------------------------- */
 
+/*
+ * The new rules live: write the intent (UPDATING, what the record becomes),
+ * swap, write the record.  On a failure the old rules and record are put
+ * back; if even that fails, the intent lets the next command recover.
+ */
+static int update_swap(struct dp_state *st, struct naclemu_meta *m,
+		       const struct naclemu_rules *rules, const char *ifname, struct dp_error *e)
+{
+	struct naclemu_meta old = st->meta;
+	int ret;
+
+	m->state = NACLEMU_META_UPDATING;
+	ret = meta_write(st->meta_fd, m, "update.intent", "record the update's intent", e);
+	if (ret)
+		return ret;
+	ret = fault("update.install", e);
+	if (!ret && (ret = dp_rules_install(st->rules_fd, rules)))
+		dp_fail(e, NACL_EXIT_SYSTEM, ret,
+			"cannot install the new rules on %s: %s (the old rules stay)", ifname,
+			strerror(-ret));
+	if (!ret) {
+		snprintf(m->path, sizeof(m->path), "%s", m->pending_path);
+		snprintf(m->acl_id, sizeof(m->acl_id), "%s", m->pending_acl);
+		m->next_slot = m->pending_next_slot;
+		m->generation = rules->generation;
+		m->pending_path[0] = m->pending_acl[0] = '\0';
+		m->state = NACLEMU_META_READY;
+		m->update_time = now_s();
+		ret = meta_write(st->meta_fd, m, "update.record", "record the update", e);
+		if (ret) {
+			/* The record names the old rules: put them back. */
+			int undo = dp_rules_install(st->rules_fd, st->rules);
+
+			snprintf(e->msg + strlen(e->msg), sizeof(e->msg) - strlen(e->msg), "%s",
+				 undo ? "; the new rules stay live" : "; the old rules are live again");
+		}
+	}
+	if (ret) {
+		__u32 zero = 0;
+
+		bpf_map_update_elem(st->meta_fd, &zero, &old, BPF_ANY);
+	}
+	return ret;
+}
+
 int dp_update(const struct update_req *req, const struct nacl_ruleset *rs,
 	      struct dp_result *res, struct dp_error *e)
 {
-	struct dp_state st = { .meta_fd = -1, .rules_fd = -1, .counters_fd = -1 };
+	struct dp_state st;
 	struct dp_target *t = &res->target;
 	struct naclemu_rules *rules = NULL;
 	struct compile_extra x;
-	struct naclemu_meta meta;
+	struct naclemu_meta m;
 	__u32 fresh[COMPILE_MAX_FRESH];
+	unsigned int layout;
 	size_t nfresh = 0;
 	int ret;
 
 	memset(res, 0, sizeof(*res));
 	memset(e, 0, sizeof(*e));
-	if (dp_target_init(t, req->netns, req->ifname, e))
+	dp_state_init(&st);
+	if (dp_target_init(t, req->netns, req->ifname, e) ||
+	    lock_and_recover(t, &st.lock_fd, res, e))
 		return e->exit;
-	if (dp_state_open(t, &st, e))
-		return e->exit;
+	ret = dp_state_open_locked(t, &st, &layout);
+	if (ret) {
+		dp_state_error(t, ret, layout, e);
+		goto fail;
+	}
 	rules = calloc(1, sizeof(*rules));
 	if (!rules) {
 		dp_fail(e, NACL_EXIT_SYSTEM, -ENOMEM, "out of memory");
@@ -318,9 +400,11 @@ int dp_update(const struct update_req *req, const struct nacl_ruleset *rs,
 	if (compile(rs, &x, rules, e))
 		goto fail;
 
-	meta = st.meta;
+	m = st.meta;
+	m.pending_next_slot = m.next_slot;
 	ret = fault("update.slots", e);
-	if (!ret && (ret = compile_assign_slots(rules, st.rules, &meta.next_slot, fresh, &nfresh)))
+	if (!ret && (ret = compile_assign_slots(rules, st.rules, &m.pending_next_slot, fresh,
+						&nfresh)))
 		dp_fail(e, NACL_EXIT_SYSTEM, ret, "no free counter slot: %s", strerror(-ret));
 	if (ret)
 		goto fail;
@@ -331,29 +415,10 @@ int dp_update(const struct update_req *req, const struct nacl_ruleset *rs,
 	if (ret)
 		goto fail;
 	rules->generation = st.rules->generation + 1;
-	ret = fault("update.install", e);
-	if (!ret && (ret = dp_rules_install(st.rules_fd, rules)))
-		dp_fail(e, NACL_EXIT_SYSTEM, ret,
-			"cannot install the new rules on %s: %s (the old rules stay)", t->ifname,
-			strerror(-ret));
-	if (ret)
+	snprintf(m.pending_acl, sizeof(m.pending_acl), "%s", rs->acl_id);
+	snprintf(m.pending_path, sizeof(m.pending_path), "%s", req->rules_path);
+	if (update_swap(&st, &m, rules, t->ifname, e))
 		goto fail;
-
-	snprintf(meta.acl_id, sizeof(meta.acl_id), "%s", rs->acl_id);
-	snprintf(meta.path, sizeof(meta.path), "%s", req->rules_path);
-	meta.update_time = now_s();
-	if (meta_write(st.meta_fd, &meta, "update.record", "record the update", e)) {
-		/* The record names the old rules: put them back. */
-		int undo = dp_rules_install(st.rules_fd, st.rules);
-
-		if (undo)
-			snprintf(e->msg + strlen(e->msg), sizeof(e->msg) - strlen(e->msg),
-				 "; the new rules stay live (%s)", strerror(-undo));
-		else
-			snprintf(e->msg + strlen(e->msg), sizeof(e->msg) - strlen(e->msg),
-				 "; the old rules are live again");
-		goto fail;
-	}
 
 	result_fill(res, rules, rs, nfresh);
 	res->kept = res->rules[0] + res->rules[1] - nfresh;
@@ -364,63 +429,4 @@ fail:
 	dp_state_close(&st);
 	free(rules);
 	return e->exit;
-}
-
-/* ---- detach ------------------------------------------------------------- */
-
-int dp_detach(const struct dp_target *t, struct dp_detached *d, struct dp_error *e)
-{
-	struct naclemu_meta_head head = {};
-	struct stat sb;
-	unsigned int layout = 0;
-	__u32 id_in, id_out;
-	int ret, saved, ifindex, fd;
-
-	memset(d, 0, sizeof(*d));
-	memset(e, 0, sizeof(*e));
-	if (stat(t->dir, &sb))
-		return dp_fail(e, NACL_EXIT_INVALID, -ENOENT,
-			       "%s is not attached in network namespace %s (see 'naclemu status')",
-			       t->ifname, dp_netns_label(t->netns)),
-		       NACL_EXIT_INVALID;
-	/* Whatever is pinned goes, a half state or another layout's too. */
-	fd = dp_pinned_fd(t->dir, DP_PIN_META);
-	if (fd >= 0) {
-		if (dp_meta_read(fd, &layout, &head, NULL) && layout == 0)
-			memset(&head, 0, sizeof(head));
-		close(fd);
-	}
-	id_in = dp_pinned_prog_id(t->dir, DP_PIN_PROG_IN);
-	id_out = dp_pinned_prog_id(t->dir, DP_PIN_PROG_OUT);
-
-	ret = dp_netns_enter(t->netns, &saved);
-	if (ret == -ENOENT) {
-		d->iface_gone = true; /* the namespace went, and the interface with it */
-		ret = 0;
-	} else if (!ret) {
-		ret = dp_ifindex(t->ifname, &ifindex);
-		if (ret == -ENODEV) {
-			d->iface_gone = true;
-			ret = 0;
-		} else if (!ret) {
-			/* Same name, new device: attach's qdisc was not this one. */
-			bool ours = head.ifindex == (__u32)ifindex &&
-				    (head.flags & NACLEMU_META_CREATED_QDISC);
-
-			ret = tc_filters_detach(ifindex, id_in, id_out, ours, &d->removed_qdisc);
-		}
-		dp_netns_leave(saved);
-	}
-	if (ret)
-		return dp_fail(e, NACL_EXIT_SYSTEM, ret,
-			       "cannot remove naclemu's TC filters from %s: %s (the state stays "
-			       "pinned in %s)",
-			       t->ifname, strerror(-ret), t->dir),
-		       NACL_EXIT_SYSTEM;
-	dp_unpin_all(t->dir);
-	if (!stat(t->dir, &sb))
-		return dp_fail(e, NACL_EXIT_SYSTEM, -ENOTEMPTY,
-			       "cannot remove %s: something else is in it", t->dir),
-		       NACL_EXIT_SYSTEM;
-	return NACL_EXIT_OK;
 }

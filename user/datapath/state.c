@@ -1,29 +1,25 @@
 // SPDX-License-Identifier: MIT
 /*
  * state.c - an attached interface's pinned state (datapath.h): its folder
- * /sys/fs/bpf/naclemu/<netns or "root">/<ifname>/ holds both programs, the
- * outer rule map, the counters, the fragment memory, the events ring and
- * the attach record (meta, a one-element map: bpffs holds no plain files).
- * The record's layout is checked before anything else is read.
+ * /sys/fs/bpf/naclemu/<netns or "root">/<ifname>/ (pins.c) holds both
+ * programs, the outer rule map, the counters, the fragment memory, the
+ * events ring and the attach record (meta, a one-element map: bpffs holds
+ * no plain files).  The record's layout and state are checked before
+ * anything else is read, under the interface's lock (lock.c).
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "datapath/internal.h"
 #include "output/log.h"
-
-static const char *const pin_names[] = {
-	DP_PIN_PROG_IN, DP_PIN_PROG_OUT, DP_PIN_RULES, DP_PIN_COUNTERS,
-	DP_PIN_FRAGS,   DP_PIN_META,     DP_PIN_EVENTS,
-};
 
 int dp_fail(struct dp_error *e, int exit, int err, const char *fmt, ...)
 {
@@ -44,17 +40,6 @@ int dp_fault(const char *step)
 	return want && !strcmp(want, step) ? -EIO : 0;
 }
 
-int dp_pinned_fd(const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = bpf_obj_get(path);
-	return fd < 0 ? -errno : fd;
-}
-
 __u32 dp_obj_id(int fd)
 {
 	/* bpf_prog_info and bpf_map_info both start with type, id. */
@@ -64,56 +49,6 @@ __u32 dp_obj_id(int fd)
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return 0;
 	return info.id;
-}
-
-__u32 dp_pinned_prog_id(const char *dir, const char *name)
-{
-	int fd = dp_pinned_fd(dir, name);
-	__u32 id;
-
-	if (fd < 0)
-		return 0;
-	id = dp_obj_id(fd);
-	close(fd);
-	return id;
-}
-
-int dp_mkdirs(const char *dir)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s", dir);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(path, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-void dp_unpin_all(const char *dir)
-{
-	char path[PATH_MAX], *slash;
-
-	for (size_t i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, pin_names[i]);
-		unlink(path);
-	}
-	snprintf(path, sizeof(path), "%s", dir);
-	/* .../naclemu/<ns>/<if>, then <ns>, then naclemu itself, if empty. */
-	for (int up = 0; up < 3; up++) {
-		if (rmdir(path))
-			break;
-		slash = strrchr(path, '/');
-		if (!slash)
-			break;
-		*slash = '\0';
-	}
 }
 
 int dp_meta_read(int meta_fd, unsigned int *layout, struct naclemu_meta_head *head,
@@ -165,69 +100,69 @@ out:
 	return ret;
 }
 
-void dp_state_close(struct dp_state *st)
+void dp_state_init(struct dp_state *st)
 {
-	if (st->meta_fd >= 0)
-		close(st->meta_fd);
-	if (st->rules_fd >= 0)
-		close(st->rules_fd);
-	if (st->counters_fd >= 0)
-		close(st->counters_fd);
-	free(st->rules);
-	st->meta_fd = st->rules_fd = st->counters_fd = -1;
-	st->rules = NULL;
+	memset(st, 0, sizeof(*st));
+	st->meta_fd = st->rules_fd = st->counters_fd = st->events_fd = st->lock_fd = -1;
+	st->pins.root_fd = st->pins.ns_fd = st->pins.if_fd = -1;
 }
 
-/* dp_state_open() without the message. */
-static int state_open(const char *dir, struct dp_state *st, unsigned int *layout)
+void dp_state_close(struct dp_state *st)
+{
+	int *fds[] = { &st->meta_fd, &st->rules_fd, &st->counters_fd, &st->events_fd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+	free(st->rules);
+	st->rules = NULL;
+	dp_pins_close(&st->pins);
+	dp_unlock(st->lock_fd);
+	st->lock_fd = -1;
+}
+
+/* Object @name of the state into *@fd, or -EUCLEAN when the state lacks it. */
+static int state_obj(const struct dp_state *st, const char *name, int *fd)
+{
+	int ret = dp_pins_get(&st->pins, name);
+
+	if (ret < 0)
+		return ret == -ENOENT ? -EUCLEAN : ret;
+	*fd = ret;
+	return 0;
+}
+
+int dp_state_open_locked(const struct dp_target *t, struct dp_state *st, unsigned int *layout)
 {
 	struct naclemu_meta_head head;
 	int ret;
 
-	memset(st, 0, sizeof(*st));
-	st->rules_fd = st->counters_fd = -1;
-	st->meta_fd = dp_pinned_fd(dir, DP_PIN_META);
-	if (st->meta_fd < 0) {
-		ret = st->meta_fd;
-		st->meta_fd = -1;
-		if (ret == -ENOENT && !access(dir, F_OK))
-			ret = -EUCLEAN; /* a folder without its record */
+	*layout = 0;
+	ret = dp_pins_open(t, false, &st->pins);
+	if (ret)
 		return ret;
-	}
+	ret = state_obj(st, DP_PIN_META, &st->meta_fd);
+	if (ret)
+		return ret; /* a folder without its record: incomplete */
 	ret = dp_meta_read(st->meta_fd, layout, &head, &st->meta);
 	if (ret)
-		goto fail;
-	if (*layout != NACLEMU_STATE_LAYOUT) {
-		ret = -EPROTO;
-		goto fail;
-	}
-	st->rules_fd = dp_pinned_fd(dir, DP_PIN_RULES);
-	st->counters_fd = dp_pinned_fd(dir, DP_PIN_COUNTERS);
-	if (st->rules_fd < 0 || st->counters_fd < 0) {
-		ret = st->rules_fd < 0 ? st->rules_fd : st->counters_fd;
-		if (ret == -ENOENT)
-			ret = -EUCLEAN; /* half a state: meta without maps */
-		if (st->rules_fd < 0)
-			st->rules_fd = -1;
-		if (st->counters_fd < 0)
-			st->counters_fd = -1;
-		goto fail;
-	}
+		return ret;
+	if (*layout != NACLEMU_STATE_LAYOUT)
+		return -EPROTO;
+	if (st->meta.state != NACLEMU_META_READY)
+		return -EINPROGRESS;
+	if ((ret = state_obj(st, DP_PIN_RULES, &st->rules_fd)) ||
+	    (ret = state_obj(st, DP_PIN_COUNTERS, &st->counters_fd)) ||
+	    (ret = state_obj(st, DP_PIN_EVENTS, &st->events_fd)))
+		return ret;
 	st->rules = calloc(1, sizeof(*st->rules));
 	ret = st->rules ? dp_rules_read(st->rules_fd, st->rules) : -ENOMEM;
-	if (ret == -ENOENT)
-		ret = -EUCLEAN;
-	if (ret)
-		goto fail;
-	return 0;
-fail:
-	dp_state_close(st);
-	return ret;
+	return ret == -ENOENT ? -EUCLEAN : ret;
 }
 
-/* The message for a state that state_open() refused with @ret. */
-static int state_error(const struct dp_target *t, int ret, unsigned int layout,
-		       struct dp_error *e)
+int dp_state_error(const struct dp_target *t, int ret, unsigned int layout, struct dp_error *e)
 {
 	const char *nsopt = *t->netns ? " -n " : "";
 
@@ -240,11 +175,21 @@ static int state_error(const struct dp_target *t, int ret, unsigned int layout,
 			       "%s was attached by naclemu with state layout %u; this is layout %d: "
 			       "run 'naclemu detach%s%s -i %s' and attach again",
 			       t->ifname, layout, NACLEMU_STATE_LAYOUT, nsopt, t->netns, t->ifname);
+	if (ret == -EINPROGRESS)
+		return dp_fail(e, NACL_EXIT_SYSTEM, ret,
+			       "a naclemu command on %s was interrupted before it finished: "
+			       "'naclemu update' or 'naclemu detach' on it finishes or undoes it",
+			       t->ifname);
 	if (ret == -EUCLEAN)
 		return dp_fail(e, NACL_EXIT_SYSTEM, ret,
 			       "the pinned state in %s is incomplete: run 'naclemu detach%s%s -i %s' "
 			       "to clean it up",
 			       t->dir, nsopt, t->netns, t->ifname);
+	if (ret == -ELOOP)
+		return dp_fail(e, NACL_EXIT_SYSTEM, ret,
+			       "%s or a folder above it is a symbolic link or not a folder: naclemu "
+			       "follows no link below %s; remove it",
+			       t->dir, DP_PIN_ROOT);
 	return dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot open the pinned state in %s: %s", t->dir,
 		       strerror(-ret));
 }
@@ -252,57 +197,81 @@ static int state_error(const struct dp_target *t, int ret, unsigned int layout,
 int dp_state_open(const struct dp_target *t, struct dp_state *st, struct dp_error *e)
 {
 	unsigned int layout = 0;
-	int ret = state_open(t->dir, st, &layout);
+	int ret;
 
-	return ret ? state_error(t, ret, layout, e) : 0;
+	dp_state_init(st);
+	ret = dp_lock(t, false, &st->lock_fd, e);
+	if (ret)
+		return ret;
+	ret = dp_state_open_locked(t, st, &layout);
+	if (ret) {
+		dp_state_close(st);
+		return dp_state_error(t, ret, layout, e);
+	}
+	return 0;
+}
+
+/* Visit the interface folders of the namespace folder @ns (fd @nsfd). */
+static int visit_ns(int nsfd, const char *ns, const char *ifname, dp_visit_fn fn, void *arg,
+		    size_t *visited)
+{
+	DIR *d = fdopendir(nsfd);
+	struct dirent *ifc;
+	int ret = 0;
+
+	if (!d) {
+		close(nsfd);
+		return 0;
+	}
+	while (!ret && (ifc = readdir(d))) {
+		struct dp_error e;
+		struct dp_state st;
+		struct dp_target t;
+
+		if (ifc->d_name[0] == '.' || (ifname && strcmp(ifc->d_name, ifname)))
+			continue;
+		if (dp_target_init(&t, strcmp(ns, "root") ? ns : NULL, ifc->d_name, &e))
+			continue;
+		if (dp_state_open(&t, &st, &e)) {
+			if (e.err == -ENOENT)
+				continue; /* detached meanwhile */
+			(*visited)++;
+			ret = fn(&t, NULL, &e, arg);
+			continue;
+		}
+		(*visited)++;
+		ret = fn(&t, &st, NULL, arg);
+		dp_state_close(&st);
+	}
+	closedir(d);
+	return ret;
 }
 
 int dp_for_each_attached(const char *netns, const char *ifname, dp_visit_fn fn, void *arg,
 			 size_t *visited)
 {
-	char nsdir[PATH_MAX];
-	struct dirent *ns, *ifc;
-	DIR *root, *d;
-	int ret = 0;
+	struct dirent *ns;
+	DIR *root;
+	int ret = 0, rootfd, nsfd;
 
 	*visited = 0;
-	root = opendir(DP_PIN_ROOT);
-	if (!root)
-		return errno == ENOENT ? 0 : -errno;
+	rootfd = dp_pins_root(false);
+	if (rootfd < 0)
+		return rootfd == -ENOENT ? 0 : rootfd;
+	root = fdopendir(rootfd);
+	if (!root) {
+		close(rootfd);
+		return -errno;
+	}
 	while (!ret && (ns = readdir(root))) {
 		if (ns->d_name[0] == '.')
 			continue;
 		if ((netns || ifname) && strcmp(ns->d_name, dp_netns_label(netns)))
 			continue;
-		snprintf(nsdir, sizeof(nsdir), "%s/%s", DP_PIN_ROOT, ns->d_name);
-		d = opendir(nsdir);
-		if (!d)
-			continue;
-		while (!ret && (ifc = readdir(d))) {
-			struct dp_error e;
-			struct dp_state st;
-			struct dp_target t;
-			unsigned int layout = 0;
-			int err;
-
-			if (ifc->d_name[0] == '.')
-				continue;
-			if (ifname && strcmp(ifc->d_name, ifname))
-				continue;
-			if (dp_target_init(&t, strcmp(ns->d_name, "root") ? ns->d_name : NULL,
-					   ifc->d_name, &e))
-				continue;
-			err = state_open(t.dir, &st, &layout);
-			if (err == -ENOENT)
-				continue;
-			(*visited)++;
-			if (err)
-				state_error(&t, err, layout, &e);
-			ret = fn(&t, err ? NULL : &st, err ? &e : NULL, arg);
-			if (!err)
-				dp_state_close(&st);
-		}
-		closedir(d);
+		/* A link or a file in the root is not followed, nor listed. */
+		nsfd = openat(dirfd(root), ns->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nsfd >= 0)
+			ret = visit_ns(nsfd, ns->d_name, ifname, fn, arg, visited);
 	}
 	closedir(root);
 	return ret;
@@ -366,8 +335,8 @@ const char *dp_filter_state(const struct dp_target *t, const struct dp_state *st
 	}
 	tc_filters_query(ifindex, &in, &out);
 	dp_netns_leave(saved);
-	if (in && in == dp_pinned_prog_id(t->dir, DP_PIN_PROG_IN) && out &&
-	    out == dp_pinned_prog_id(t->dir, DP_PIN_PROG_OUT))
+	if (in && in == dp_pins_prog_id(&st->pins, DP_PIN_PROG_IN) && out &&
+	    out == dp_pins_prog_id(&st->pins, DP_PIN_PROG_OUT))
 		return "attached";
 	return "filters-missing";
 }

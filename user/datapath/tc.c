@@ -143,6 +143,15 @@ out:
 	return ret;
 }
 
+int tc_clsact_exists(int ifindex, bool *exists)
+{
+	int n, ret = count_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS), &n);
+
+	/* The kernel refuses a filter dump of a qdisc that is not there. */
+	*exists = !ret;
+	return ret == -EINVAL || ret == -ENOENT ? 0 : ret;
+}
+
 int tc_filters_detach(int ifindex, __u32 prog_in_id, __u32 prog_out_id,
 		      bool created_qdisc, bool *removed_qdisc)
 {

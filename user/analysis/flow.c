@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+/* flow.c - a connection judged both ways for `naclemu flow` (see flow.h). */
+#include <string.h>
+
+#include "analysis/flow.h"
+
+void nacl_flow_judge(const struct nacl_ruleset *rs, const struct nacl_flow *f,
+		     struct nacl_flow_result *res)
+{
+	struct nacl_packet *req = &res->request, *resp = &res->response;
+
+	memset(res, 0, sizeof(*res));
+	*req = (struct nacl_packet){
+		.dir = f->nacl_on_server ? NACLEMU_INGRESS : NACLEMU_EGRESS,
+		.family = f->family,
+		.protocol = f->protocol,
+		.l4_known = true,
+		.src_port = f->eph_lo,
+		.dst_port = f->server_port,
+	};
+	memcpy(req->src, f->client, 16);
+	memcpy(req->dst, f->server, 16);
+	*resp = *req;
+	memcpy(resp->src, req->dst, 16);
+	memcpy(resp->dst, req->src, 16);
+	resp->src_port = req->dst_port;
+	resp->dir = f->nacl_on_server ? NACLEMU_EGRESS : NACLEMU_INGRESS;
+
+	res->request_verdict = nacl_evaluate(rs, req);
+	res->nsegs = nacl_port_segments(rs, resp, f->eph_lo, f->eph_hi, res->segs);
+	res->total = (uint64_t)f->eph_hi - f->eph_lo + 1;
+	for (size_t i = 0; i < res->nsegs; i++)
+		if (!res->segs[i].verdict.allow)
+			res->failed += (uint64_t)res->segs[i].to - res->segs[i].from + 1;
+	if (!res->request_verdict.allow)
+		res->failed = res->total;
+}

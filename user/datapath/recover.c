@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+/*
+ * recover.c - detach, and the recovery of a command that died half way
+ * (datapath.h, internal.h).
+ *
+ * The steps of attach, update and detach are ordered so that every prefix
+ * can be recognised from the pinned state alone (docs/design.md,
+ * "Crashes"):
+ *
+ *   folder without record     attach died before pinning its record, or
+ *                             detach after unpinning it: no filter of ours
+ *                             can exist; the pins go.
+ *   record ATTACHING          attach died after pinning, perhaps with one
+ *                             filter or both, perhaps with the qdisc it was
+ *                             about to create (QDISC_INTENT): undone.
+ *   record UPDATING           update died around its swap: finished when
+ *                             the live rule set is the new generation,
+ *                             undone otherwise.
+ *
+ * The next attach, update or detach of the interface recovers, under the
+ * interface's lock, before doing its own work.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "datapath/internal.h"
+#include "output/log.h"
+
+int dp_unhook(const struct dp_target *t, __u32 ifindex, __u32 flags, __u32 id_in, __u32 id_out,
+	      struct dp_detached *d)
+{
+	int ret, saved, now;
+
+	ret = dp_netns_enter(t->netns, &saved);
+	if (ret == -ENOENT) {
+		d->iface_gone = true; /* the namespace went, and the interface with it */
+		return 0;
+	}
+	if (ret)
+		return ret;
+	ret = dp_ifindex(t->ifname, &now);
+	if (ret == -ENODEV) {
+		d->iface_gone = true;
+		ret = 0;
+	} else if (!ret) {
+		/* Same name, new device: the qdisc attach made was not this one. */
+		bool ours = ifindex == (__u32)now &&
+			    (flags & (NACLEMU_META_CREATED_QDISC | NACLEMU_META_QDISC_INTENT));
+
+		ret = tc_filters_detach(now, id_in, id_out, ours, &d->removed_qdisc);
+	}
+	dp_netns_leave(saved);
+	return ret;
+}
+
+/* Remove the filters of the programs pinned in @p, then the pins. */
+static int unhook_and_unpin(const struct dp_target *t, struct dp_pins *p,
+			    const struct naclemu_meta_head *head, struct dp_detached *d,
+			    struct dp_error *e)
+{
+	int ret = dp_unhook(t, head->ifindex, head->flags, dp_pins_prog_id(p, DP_PIN_PROG_IN),
+			    dp_pins_prog_id(p, DP_PIN_PROG_OUT), d);
+
+	if (ret)
+		return dp_fail(e, NACL_EXIT_SYSTEM, ret,
+			       "cannot remove naclemu's TC filters from %s: %s (the state stays "
+			       "pinned in %s)",
+			       t->ifname, strerror(-ret), t->dir);
+	ret = dp_pins_remove(p, t);
+	if (ret == -ENOTEMPTY)
+		return dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot remove %s: something else is in it",
+			       t->dir);
+	if (ret)
+		return dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot remove %s: %s", t->dir,
+			       strerror(-ret));
+	return 0;
+}
+
+/* Finish or undo an update that died: see the top of this file. */
+static int recover_update(const struct dp_target *t, int meta_fd, struct naclemu_meta *m,
+			  struct dp_pins *p, char *note, size_t len, struct dp_error *e)
+{
+	struct naclemu_rules *live = calloc(1, sizeof(*live));
+	__u32 zero = 0;
+	int rules_fd = dp_pins_get(p, DP_PIN_RULES), ret;
+
+	ret = !live ? -ENOMEM : rules_fd < 0 ? rules_fd : dp_rules_read(rules_fd, live);
+	if (!ret && live->generation == m->generation + 1) {
+		snprintf(m->path, sizeof(m->path), "%s", m->pending_path);
+		snprintf(m->acl_id, sizeof(m->acl_id), "%s", m->pending_acl);
+		m->next_slot = m->pending_next_slot;
+		m->generation = live->generation;
+		m->update_time = (__u64)time(NULL);
+		snprintf(note, len, "finished an interrupted update of %s (rules from %s)",
+			 t->ifname, m->path);
+	} else if (!ret) {
+		snprintf(note, len, "undid an interrupted update of %s (rules from %s stay)",
+			 t->ifname, m->path);
+	}
+	m->state = NACLEMU_META_READY;
+	m->pending_path[0] = m->pending_acl[0] = '\0';
+	if (!ret && bpf_map_update_elem(meta_fd, &zero, m, BPF_ANY))
+		ret = -errno;
+	if (rules_fd >= 0)
+		close(rules_fd);
+	free(live);
+	if (ret)
+		return dp_fail(e, NACL_EXIT_SYSTEM, ret,
+			       "cannot recover the interrupted update of %s: %s", t->ifname,
+			       strerror(-ret));
+	return 0;
+}
+
+int dp_recover(const struct dp_target *t, char *note, size_t len, struct dp_error *e)
+{
+	struct naclemu_meta_head head = {};
+	struct naclemu_meta m;
+	struct dp_detached d = {};
+	struct dp_pins p;
+	unsigned int layout = 0;
+	int ret, meta_fd;
+
+	note[0] = '\0';
+	ret = dp_pins_open(t, false, &p);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret)
+		return dp_state_error(t, ret, 0, e);
+	meta_fd = dp_pins_get(&p, DP_PIN_META);
+	if (meta_fd == -ENOENT) {
+		/* No record: no filter was added yet, or they are gone already. */
+		ret = unhook_and_unpin(t, &p, &head, &d, e);
+		if (!ret)
+			snprintf(note, len, "removed the pins of an interrupted attach or detach of %s",
+				 t->ifname);
+		goto out;
+	}
+	if (meta_fd < 0) {
+		ret = dp_state_error(t, meta_fd, 0, e);
+		goto out;
+	}
+	/* Another layout's, or not a record at all: the command itself says so. */
+	if (dp_meta_read(meta_fd, &layout, &head, &m) || layout != NACLEMU_STATE_LAYOUT)
+		goto out_meta;
+	if (m.state == NACLEMU_META_ATTACHING) {
+		ret = unhook_and_unpin(t, &p, &head, &d, e);
+		if (!ret)
+			snprintf(note, len, "undid an interrupted attach of %s", t->ifname);
+	} else if (m.state == NACLEMU_META_UPDATING) {
+		ret = recover_update(t, meta_fd, &m, &p, note, len, e);
+	}
+out_meta:
+	close(meta_fd);
+out:
+	dp_pins_close(&p);
+	return ret;
+}
+
+int dp_detach(const struct dp_target *t, struct dp_detached *d, struct dp_error *e)
+{
+	struct naclemu_meta_head head = {};
+	struct dp_pins p;
+	unsigned int layout = 0;
+	int ret, lock_fd, meta_fd;
+
+	memset(d, 0, sizeof(*d));
+	memset(e, 0, sizeof(*e));
+	if (dp_lock(t, true, &lock_fd, e))
+		return e->exit;
+	ret = dp_pins_open(t, false, &p);
+	if (ret) {
+		dp_state_error(t, ret, 0, e);
+		goto out;
+	}
+	/* Whatever is pinned goes, a half state or another layout's too. */
+	meta_fd = dp_pins_get(&p, DP_PIN_META);
+	if (meta_fd >= 0) {
+		if (dp_meta_read(meta_fd, &layout, &head, NULL) && layout == 0)
+			memset(&head, 0, sizeof(head));
+		close(meta_fd);
+	}
+	unhook_and_unpin(t, &p, &head, d, e);
+	dp_pins_close(&p);
+out:
+	dp_unlock(lock_fd);
+	return e->exit;
+}
