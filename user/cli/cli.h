@@ -163,6 +163,7 @@ const char *cli_verdict_rule(const struct nacl_verdict *v, char buf[32]);
 int cmd_check(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_flow(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_detach(int argc, char **argv);

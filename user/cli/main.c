@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{ "check", cmd_check, "validate rules, show them normalised, warn" },
 	{ "explain", cmd_explain, "judge one packet offline, name the rule" },
 	{ "flow", cmd_flow, "judge a connection both ways over the ephemeral range" },
+	{ "diff", cmd_diff, "compare two NACLs: the traffic whose verdict changes" },
 	{ "attach", cmd_attach, "load the NACL and attach it to an interface" },
 	{ "update", cmd_update, "replace an attached interface's rules atomically" },
 	{ "detach", cmd_detach, "remove what attach created, and nothing else" },
