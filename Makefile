@@ -34,7 +34,7 @@ endif
 # is one idempotent step: silent when every package is there, otherwise
 # `apt-get update` then install the missing ones.
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
-	      libjansson-dev scdoc
+	      libjansson-dev libyaml-dev scdoc
 TEST_PKGS  := libcmocka-dev libclang-rt-14-dev iproute2 jq iputils-ping ncat \
 	      python3 man-db groff-base
 BENCH_PKGS := gnuplot-nox iperf3 nftables ethtool iptables netsniff-ng
@@ -70,8 +70,8 @@ $(BENCH_DEPS_STAMP): Makefile | $(DEPS_STAMP)
 	$(Q)touch $@
 
 # ---- flags -----------------------------------------------------------------
-PKG_CFLAGS := $(shell pkg-config --cflags libbpf jansson 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs libbpf jansson 2>/dev/null || echo -lbpf -ljansson)
+PKG_CFLAGS := $(shell pkg-config --cflags libbpf jansson yaml-0.1 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs libbpf jansson yaml-0.1 2>/dev/null || echo -lbpf -ljansson -lyaml)
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -Wno-format-truncation \
 	      -I$(OUT) -Iinclude -Iuser $(PKG_CFLAGS) -DNACLEMU_VERSION='"$(VERSION)"'
@@ -98,7 +98,7 @@ TEST_HDRS  := $(wildcard tests/unit/*.h)
 SKEL_USERS := datapath/loader datapath/ops
 
 .PHONY: all
-all: $(OUT)/naclemu
+all: $(OUT)/naclemu man
 
 $(OUT) $(OUT)/tests $(OUT)/bench:
 	$(Q)mkdir -p $@
@@ -155,11 +155,11 @@ $(OUT)/fuzz_parse: tests/fuzz/fuzz_parse.c $(FUZZ_SRCS) $(HDRS) | $(TEST_DEPS_ST
 	$(Q)$(CLANG) -O1 -g -Iinclude -Iuser $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		tests/fuzz/fuzz_parse.c $(FUZZ_SRCS) $(PKG_LIBS) -o $@
 
--include docs/man/man.mk
+include docs/man/man.mk
 
 # ---- tests -----------------------------------------------------------------
 .PHONY: test test-build fuzz
-test-build: $(OUT)/naclemu $(OUT)/naclemu-san $(UNIT_BINS) $(OUT)/naclemu.bpf.o $(OUT)/fuzz_parse | $(TEST_DEPS_STAMP)
+test-build: $(OUT)/naclemu $(OUT)/naclemu-san $(UNIT_BINS) $(OUT)/naclemu.bpf.o $(OUT)/fuzz_parse man | $(TEST_DEPS_STAMP)
 
 # The one test command (README, .ci/run): every unit, CLI, BPF and
 # end-to-end test, then a short fuzz run.  Root is needed for the BPF and

@@ -465,7 +465,7 @@ static const char events_usage[] =
 	"      --timeout SECS  stop after SECS seconds (decimals allowed)\n"
 	"\n"
 	"It also stops on SIGINT (Ctrl-C), SIGTERM, or when the interfaces are\n"
-	"detached.  Exit status: 0, 1 invalid arguments, 2 not attached or\n"
+	"detached.  Exit status: 0, 1 invalid arguments or not attached, 2\n"
 	"system failure.\n"
 	"\n"
 	"Examples:\n"

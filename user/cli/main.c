@@ -48,8 +48,9 @@ static void usage(FILE *f)
 		"  -h, --help     show this help\n"
 		"  -V, --version  show the version\n"
 		"\n"
-		"Exit status: 0 success (explain/flow: allowed), 1 invalid rules or\n"
-		"arguments, 2 system failure, 3 explain/flow: denied.\n"
+		"Exit status: 0 success (explain/flow: allowed; diff: no change),\n"
+		"1 invalid rules or arguments, 2 system failure, 3 explain/flow:\n"
+		"denied, diff: verdicts change.\n"
 		"\n"
 		"Example:\n"
 		"  naclemu check examples/docker-ephemeral.nacl\n");
