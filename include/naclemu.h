@@ -305,6 +305,7 @@ _Static_assert(sizeof(struct naclemu_frag_val) == 8, "frag value layout");
 #define NACLEMU_META_ATTACHING 1 /* attach pinned the state; filters may be half there */
 #define NACLEMU_META_READY 2     /* attached, nothing in progress */
 #define NACLEMU_META_UPDATING 3  /* update may have swapped in the pending rules */
+#define NACLEMU_META_DETACHING 4 /* detach may have removed filters or pins */
 
 /*
  * struct naclemu_meta_head - the start of the attach record, the same in
@@ -325,7 +326,7 @@ _Static_assert(sizeof(struct naclemu_meta_head) == 16, "meta head layout");
 /*
  * struct naclemu_meta - the attach record, the one value of the pinned map
  * naclemu_meta.  Only the tool reads it (bpffs holds no plain files).
- * @state: NACLEMU_META_ATTACHING, _READY or _UPDATING.
+ * @state: NACLEMU_META_ATTACHING, _READY, _UPDATING or _DETACHING.
  * @handle, @priority: our two TC filters (one on ingress, one on egress).
  * @next_slot: where the round-robin search for a fresh counter slot resumes,
  *             so a retired slot is not handed out again at once.

@@ -75,10 +75,11 @@ struct dp_error {
 };
 
 /*
- * dp_fault() - fault injection for the rollback tests: -EIO when the
- * environment variable NACLEMU_FAULT names @step ("attach.pin",
- * "update.install", ... see docs/testing.md), else 0.  Each step of
- * dp_attach() and dp_update() calls it before the work it names.
+ * dp_fault() - fault injection for the rollback and crash tests: -EIO when
+ * the environment variable NACLEMU_FAULT names @step ("attach.pin",
+ * "update.install", ... see docs/testing.md), else 0; and SIGKILL to this
+ * process when NACLEMU_CRASH names it.  Each step of dp_attach(),
+ * dp_update() and dp_detach() calls it before the work it names.
  */
 int dp_fault(const char *step);
 

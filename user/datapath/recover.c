@@ -16,6 +16,7 @@
  *   record UPDATING           update died around its swap: finished when
  *                             the live rule set is the new generation,
  *                             undone otherwise.
+ *   record DETACHING          detach died after saying so: finished.
  *
  * The next attach, update or detach of the interface recovers, under the
  * interface's lock, before doing its own work.
@@ -71,6 +72,7 @@ static int unhook_and_unpin(const struct dp_target *t, struct dp_pins *p,
 			       "cannot remove naclemu's TC filters from %s: %s (the state stays "
 			       "pinned in %s)",
 			       t->ifname, strerror(-ret), t->dir);
+	dp_fault("detach.unpin");
 	ret = dp_pins_remove(p, t);
 	if (ret == -ENOTEMPTY)
 		return dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot remove %s: something else is in it",
@@ -147,10 +149,12 @@ int dp_recover(const struct dp_target *t, char *note, size_t len, struct dp_erro
 	/* Another layout's, or not a record at all: the command itself says so. */
 	if (dp_meta_read(meta_fd, &layout, &head, &m) || layout != NACLEMU_STATE_LAYOUT)
 		goto out_meta;
-	if (m.state == NACLEMU_META_ATTACHING) {
+	if (m.state == NACLEMU_META_ATTACHING || m.state == NACLEMU_META_DETACHING) {
 		ret = unhook_and_unpin(t, &p, &head, &d, e);
 		if (!ret)
-			snprintf(note, len, "undid an interrupted attach of %s", t->ifname);
+			snprintf(note, len, "%s an interrupted %s of %s",
+				 m.state == NACLEMU_META_ATTACHING ? "undid" : "finished",
+				 m.state == NACLEMU_META_ATTACHING ? "attach" : "detach", t->ifname);
 	} else if (m.state == NACLEMU_META_UPDATING) {
 		ret = recover_update(t, meta_fd, &m, &p, note, len, e);
 	}
@@ -180,11 +184,20 @@ int dp_detach(const struct dp_target *t, struct dp_detached *d, struct dp_error 
 	/* Whatever is pinned goes, a half state or another layout's too. */
 	meta_fd = dp_pins_get(&p, DP_PIN_META);
 	if (meta_fd >= 0) {
-		if (dp_meta_read(meta_fd, &layout, &head, NULL) && layout == 0)
+		struct naclemu_meta m;
+		__u32 zero = 0;
+
+		if (dp_meta_read(meta_fd, &layout, &head, &m) && layout == 0)
 			memset(&head, 0, sizeof(head));
+		/* Say so first: a detach killed half way is finished, not trusted. */
+		if (layout == NACLEMU_STATE_LAYOUT) {
+			m.state = NACLEMU_META_DETACHING;
+			bpf_map_update_elem(meta_fd, &zero, &m, BPF_ANY);
+		}
 		close(meta_fd);
 	}
-	unhook_and_unpin(t, &p, &head, d, e);
+	if (!dp_fault("detach.unhook"))
+		unhook_and_unpin(t, &p, &head, d, e);
 	dp_pins_close(&p);
 out:
 	dp_unlock(lock_fd);

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,9 +36,12 @@ int dp_fail(struct dp_error *e, int exit, int err, const char *fmt, ...)
 
 int dp_fault(const char *step)
 {
-	const char *want = getenv("NACLEMU_FAULT");
+	const char *fail = getenv("NACLEMU_FAULT"), *crash = getenv("NACLEMU_CRASH");
 
-	return want && !strcmp(want, step) ? -EIO : 0;
+	/* A kill -9 at exactly this instant, for the crash tests. */
+	if (crash && !strcmp(crash, step))
+		raise(SIGKILL);
+	return fail && !strcmp(fail, step) ? -EIO : 0;
 }
 
 __u32 dp_obj_id(int fd)

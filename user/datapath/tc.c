@@ -63,7 +63,9 @@ int tc_filters_attach(int ifindex, int prog_in_fd, int prog_out_fd,
 	if (ret)
 		goto undo_qdisc;
 	opts_init(&o, prog_out_fd);
-	ret = bpf_tc_attach(&out, &o);
+	ret = dp_fault("attach.filter-egress"); /* between the two: the crash tests */
+	if (!ret)
+		ret = bpf_tc_attach(&out, &o);
 	if (ret)
 		goto undo_in;
 	return 0;
@@ -79,10 +81,12 @@ undo_qdisc:
 }
 
 /*
- * Number of filters (any kind, anyone's) on one clsact hook, by an
- * RTM_GETTFILTER dump: libbpf has no call that lists them.
+ * rtnl_dump() - send one RTM_GET* dump request for @ifindex (and @parent)
+ * and call @fn on every reply of type @reply_type; libbpf has no call that
+ * lists filters or qdiscs.  Returns 0 or the kernel's -errno.
  */
-static int count_filters(int ifindex, __u32 parent, int *count)
+static int rtnl_dump(__u16 type, __u16 reply_type, int ifindex, __u32 parent,
+		     void (*fn)(const struct nlmsghdr *nh, int ifindex, void *arg), void *arg)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -90,7 +94,7 @@ static int count_filters(int ifindex, __u32 parent, int *count)
 	} req = {
 		.nh = {
 			.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
-			.nlmsg_type = RTM_GETTFILTER,
+			.nlmsg_type = type,
 			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
 			.nlmsg_seq = 1,
 		},
@@ -104,7 +108,6 @@ static int count_filters(int ifindex, __u32 parent, int *count)
 	int fd, ret = 0;
 	bool done = false;
 
-	*count = 0;
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
@@ -132,8 +135,8 @@ static int count_filters(int ifindex, __u32 parent, int *count)
 				ret = e->error;
 				goto out;
 			}
-			if (nh->nlmsg_type == RTM_NEWTFILTER)
-				(*count)++;
+			if (nh->nlmsg_type == reply_type)
+				fn(nh, ifindex, arg);
 		}
 		if (len == 0)
 			break;
@@ -143,13 +146,39 @@ out:
 	return ret;
 }
 
+static void count_one(const struct nlmsghdr *nh, int ifindex, void *arg)
+{
+	(void)nh;
+	(void)ifindex;
+	(*(int *)arg)++;
+}
+
+/* Number of filters (any kind, anyone's) on one clsact hook. */
+static int count_filters(int ifindex, __u32 parent, int *count)
+{
+	*count = 0;
+	return rtnl_dump(RTM_GETTFILTER, RTM_NEWTFILTER, ifindex, parent, count_one, count);
+}
+
+/* Whether the qdisc in @nh is @ifindex's clsact. */
+static void clsact_one(const struct nlmsghdr *nh, int ifindex, void *arg)
+{
+	const struct tcmsg *tc = NLMSG_DATA(nh);
+	const struct rtattr *rta = (const struct rtattr *)((const char *)tc +
+							   NLMSG_ALIGN(sizeof(*tc)));
+	int len = (int)nh->nlmsg_len - NLMSG_LENGTH(sizeof(*tc));
+
+	if (tc->tcm_ifindex != ifindex || tc->tcm_parent != TC_H_CLSACT)
+		return;
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == TCA_KIND && !strcmp(RTA_DATA(rta), "clsact"))
+			*(bool *)arg = true;
+}
+
 int tc_clsact_exists(int ifindex, bool *exists)
 {
-	int n, ret = count_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS), &n);
-
-	/* The kernel refuses a filter dump of a qdisc that is not there. */
-	*exists = !ret;
-	return ret == -EINVAL || ret == -ENOENT ? 0 : ret;
+	*exists = false;
+	return rtnl_dump(RTM_GETQDISC, RTM_NEWQDISC, ifindex, 0, clsact_one, exists);
 }
 
 int tc_filters_detach(int ifindex, __u32 prog_in_id, __u32 prog_out_id,
