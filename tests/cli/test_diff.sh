@@ -158,7 +158,7 @@ expect_exit 1 "$N" diff $J "$tmp/acls.json" --acl acl-nope
 expect_in "$err" "acl-nope"
 expect_eq "$out" "" "stdout on error"
 expect_exit 1 "$N" diff $J $NEW --acl acl-0a1b2c3d4e5f60001
-expect_eq "$err" "naclemu: $NEW: --acl applies to AWS JSON (*.json) only"
+expect_eq "$err" "naclemu: $NEW: --acl applies to a file that holds ACLs: AWS JSON, Terraform or CloudFormation"
 
 # Errors: one line on stderr, nothing on stdout, exit 1.
 expect_exit 1 "$N" diff $OLD

@@ -20,9 +20,13 @@ for cmd in check explain flow; do
 done
 
 # check: every example is valid; the normalised table; warnings.
-for f in examples/*.nacl examples/*.json; do
+for f in examples/*.nacl examples/*.json examples/*.yaml examples/*.tfstate; do
 	args=()
-	case $f in *.json) args=(--acl acl-0a1b2c3d4e5f60001) ;; esac
+	case $f in
+	*.tfstate | *.tfstate.json | *.tfplan.json) args=(--acl aws_network_acl.web) ;;
+	*.cfn.*) args=(--acl WebNetworkAcl) ;;
+	*.json) args=(--acl acl-0a1b2c3d4e5f60001) ;;
+	esac
 	expect_exit 0 "$N" check "$f" "${args[@]}"
 	expect_in "$out" "$f: valid" "check $f"
 done
@@ -38,7 +42,7 @@ expect_in "$err" "--acl"
 expect_exit 1 "$N" check examples/describe-network-acls.json --acl acl-nope
 expect_in "$err" "acl-nope"
 expect_exit 1 "$N" check examples/quiz.nacl --acl acl-1
-expect_eq "$err" "naclemu: examples/quiz.nacl: --acl applies to AWS JSON (*.json) only"
+expect_eq "$err" "naclemu: examples/quiz.nacl: --acl applies to a file that holds ACLs: AWS JSON, Terraform or CloudFormation"
 expect_exit 1 "$N" check /nonexistent.nacl
 expect_eq "$err" "naclemu: /nonexistent.nacl: cannot open: No such file or directory"
 expect_exit 1 "$N" check

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_parse.c - libFuzzer target for both rule-file parsers.
+ * fuzz_parse.c - libFuzzer target for the rule-file readers.
  *
- * Every input goes to the text parser and to the JSON parser (with no
- * selection, and with --acl / --subnet-id), since a file's suffix, not its
- * content, picks the parser.  Beyond the sanitizers' checks, each result
- * must keep the model's invariants: a one-line error on failure; on
- * success, rules within range and sorted, counts within the quota.
+ * Every input goes to the text reader and to the AWS JSON reader (with no
+ * selection, and with --acl / --subnet-id), then through the choice by
+ * content (nacl_parse_buf, as nacl_parse_file does it), and to the
+ * Terraform and CloudFormation readers forced, each with the selections
+ * and parameters those formats take.  Beyond the sanitizers' checks (leaks
+ * included), each result must keep the model's invariants: a one-line
+ * error on failure; on success, rules within range and sorted, counts
+ * within the quota.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +62,13 @@ static void check_invariants(int ret, const char *err)
 		abort();
 }
 
+/* Only a document that parses is worth another selection. */
+static bool syntax_error(const char *err)
+{
+	return strstr(err, ": invalid JSON: ") || strstr(err, ": invalid YAML: ") ||
+	       strstr(err, ": Terraform HCL is not read");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct nacl_select sels[] = {
@@ -65,21 +76,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{ "acl-1", NULL },
 		{ NULL, "subnet-1" },
 	};
+	static const char *const params[] = { "Peer=192.0.2.0/24", "Port=80" };
+	static const struct nacl_select more[] = {
+		{ NULL, NULL },
+		{ "aws_network_acl.web", NULL },
+		{ "WebAcl", "subnet-1" },
+		{ NULL, "subnet-1", .params = params, .nparams = 2 },
+	};
+	static const enum nacl_format formats[] = {
+		NACL_FORMAT_AUTO, NACL_FORMAT_TERRAFORM, NACL_FORMAT_CLOUDFORMATION,
+	};
+	const char *buf = (const char *)data;
 	char err[NACL_MSG_LEN];
 	int ret;
 
 	/* Poison err: a parser must write a message whenever it fails. */
 	memset(err, 'x', sizeof(err));
-	ret = nacl_parse_text("fuzz.nacl", (const char *)data, size, &rs, err);
+	ret = nacl_parse_text("fuzz.nacl", buf, size, &rs, err);
 	check_invariants(ret, err);
 	for (size_t i = 0; i < sizeof(sels) / sizeof(sels[0]); i++) {
 		memset(err, 'x', sizeof(err));
-		ret = nacl_parse_json("fuzz.json", (const char *)data, size,
-				      &sels[i], &rs, err);
+		ret = nacl_parse_json("fuzz.json", buf, size, &sels[i], &rs, err);
 		check_invariants(ret, err);
-		/* Only a document that parses is worth another selection. */
-		if (ret && strstr(err, ": invalid JSON: "))
+		if (ret && syntax_error(err))
 			break;
+	}
+	for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
+		for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+			struct nacl_select sel = more[i];
+
+			sel.format = formats[f];
+			memset(err, 'x', sizeof(err));
+			ret = nacl_parse_buf("fuzz", buf, size, &sel, &rs, err);
+			check_invariants(ret, err);
+			if (ret && syntax_error(err))
+				break;
+		}
 	}
 	return 0;
 }

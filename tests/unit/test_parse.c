@@ -19,6 +19,7 @@
 #include "rules/model.h"
 #include "rules/read.h"
 #include "analysis/eval.h"
+#include "table.h"
 
 static struct nacl_ruleset rs;
 static char err[NACL_MSG_LEN];
@@ -47,20 +48,6 @@ static int json_sel(const char *in, const char *acl, const char *subnet)
 	return nacl_parse_json("web.json", buf, n, &sel, &rs, err);
 }
 
-/*
- * A table runs to its end and reports every case that fails (print_error),
- * then the test fails once (done()).
- */
-static int failures;
-
-static void done(void)
-{
-	int n = failures;
-
-	failures = 0;
-	if (n)
-		fail_msg("%d case(s) failed", n);
-}
 
 static void expect_err(const char *name, int ret, const char *want)
 {
