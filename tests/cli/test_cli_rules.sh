@@ -59,6 +59,22 @@ expect_in "$err" "-i: 'a/b' is not an interface name"
 expect_exit 1 "$N" status -n ".."
 expect_in "$err" "-n: '..' is not a network namespace name"
 
+# The rules options, the same for every command that reads rules.
+for cmd in check explain flow diff attach update run bench; do
+	expect_exit 1 "$N" "$cmd" --format bogus
+	expect_in "$err" "naclemu: $cmd: --format wants text, aws, terraform or cloudformation, not 'bogus'" "$cmd --format bogus"
+	expect_exit 1 "$N" "$cmd" --param novalue
+	expect_in "$err" "naclemu: $cmd: --param wants NAME=VALUE, not 'novalue'" "$cmd --param novalue"
+done
+for cmd in detach stats; do
+	expect_exit 1 "$N" "$cmd" -i eth9 --format text
+	expect_eq "$err" "naclemu: $cmd: invalid option '--format' (see 'naclemu $cmd --help')" "$cmd --format"
+done
+expect_exit 0 "$N" check examples/web-lb.cfn.yaml --acl WebNetworkAcl --format cloudformation
+expect_exit 1 "$N" check examples/web-lb.cfn.yaml --acl WebNetworkAcl --format aws
+expect_exit 1 "$N" check examples/web-lb.cfn.yaml --format text
+expect_in "$err" "expected inbound, outbound or a rule" "a YAML template read as text"
+
 # An interface that does not exist (root only: the rest checks root first).
 if [ "$(id -u)" = 0 ]; then
 	ghost=nclt-ghost$$

@@ -12,7 +12,7 @@
 #include "datapath/datapath.h"
 
 static const char attach_usage[] =
-	"Usage: naclemu attach [-n NETNS] -i IFACE RULES [--acl ID | --subnet-id ID]\n"
+	"Usage: naclemu attach [-n NETNS] -i IFACE RULES [SELECT]\n"
 	"                      [--subnet CIDR]... [--exempt CIDR]... [--events-rate N]\n"
 	"\n"
 	"Load the NACL datapath and attach it to both directions of IFACE:\n"
@@ -23,8 +23,7 @@ static const char attach_usage[] =
 	"Options:\n"
 	"  -n, --netns NETNS   IFACE is in this named network namespace\n"
 	"  -i, --interface IF  the interface (Ethernet, e.g. a veth)\n"
-	"      --acl ID        the NetworkAclId to read from a multi-ACL JSON file\n"
-	"      --subnet-id ID  or the ACL associated with this subnet\n"
+	CLI_RULES_HELP
 	"      --subnet CIDR   the interface's subnet: traffic with peers inside it\n"
 	"                      bypasses the NACL, as in AWS (repeatable, up to 16)\n"
 	"      --exempt CIDR   never filter traffic with these peers (repeatable)\n"
@@ -47,8 +46,11 @@ int attach_parse_opt(const char *cmd, int c, const char *arg, struct attach_req 
 	switch (c) {
 	case 'n': req->netns = arg; return NACL_EXIT_OK;
 	case 'i': req->ifname = arg; return NACL_EXIT_OK;
-	case 'a': req->select.acl_id = arg; return NACL_EXIT_OK;
-	case 'S': req->select.subnet_id = arg; return NACL_EXIT_OK;
+	case 'a':
+	case 'S':
+	case 'F':
+	case 'P':
+		return cli_rules_opt(cmd, c, arg, &req->select);
 	case 's': return cli_cidr_opt(cmd, "--subnet", arg, req->subnet, &req->nsubnet);
 	case 'e': return cli_cidr_opt(cmd, "--exempt", arg, req->exempt, &req->nexempt);
 	case 'r':
@@ -136,7 +138,7 @@ int cmd_attach(int argc, char **argv)
 }
 
 static const char update_usage[] =
-	"Usage: naclemu update [-n NETNS] -i IFACE RULES [--acl ID | --subnet-id ID]\n"
+	"Usage: naclemu update [-n NETNS] -i IFACE RULES [SELECT]\n"
 	"\n"
 	"Replace the rules of an attached interface atomically: every packet is\n"
 	"judged entirely by the old rules or entirely by the new ones.  Rules\n"
@@ -146,8 +148,7 @@ static const char update_usage[] =
 	"Options:\n"
 	"  -n, --netns NETNS   IFACE is in this named network namespace\n"
 	"  -i, --interface IF  the attached interface\n"
-	"      --acl ID        the NetworkAclId to read from a multi-ACL JSON file\n"
-	"      --subnet-id ID  or the ACL associated with this subnet\n"
+	CLI_RULES_HELP
 	"  -v, --verbose       show libbpf messages\n"
 	"\n"
 	"Exit status: 0 updated, 1 invalid rules or arguments (or not attached),\n"
@@ -167,33 +168,34 @@ static int iface_parse(const char *cmd, const char *usage, int argc, char **argv
 	static const struct option opts[] = {
 		{ "netns", required_argument, NULL, 'n' },
 		{ "interface", required_argument, NULL, 'i' },
-		{ "acl", required_argument, NULL, 'a' },
-		{ "subnet-id", required_argument, NULL, 'S' },
+		CLI_RULES_OPTIONS,
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	int c;
+	int c, i, exit;
 
 	optind = 1;
 	while ((c = cli_getopt(cmd, argc, argv, "n:i:jvh", opts)) != CLI_OPT_END) {
+		/* Options of the table that this command does not take. */
+		if ((CLI_RULES_OPT(c) && !rules) || (c == 'j' && !json)) {
+			for (i = 0; opts[i].val != c; i++)
+				;
+			return nacl_usage_error(cmd, "invalid option '--%s'", opts[i].name);
+		}
 		switch (c) {
 		case 'n': req->netns = optarg; break;
 		case 'i': req->ifname = optarg; break;
 		case 'v': nacl_verbose = 1; break;
 		case 'a':
 		case 'S':
-			if (!rules)
-				return nacl_usage_error(cmd, "invalid option '%s'", argv[optind - 1]);
-			if (c == 'a')
-				req->select.acl_id = optarg;
-			else
-				req->select.subnet_id = optarg;
+		case 'F':
+		case 'P':
+			if ((exit = cli_rules_opt(cmd, c, optarg, &req->select)))
+				return exit;
 			break;
 		case 'j':
-			if (!json)
-				return nacl_usage_error(cmd, "invalid option '%s'", argv[optind - 1]);
 			*json = true;
 			break;
 		case 'h':

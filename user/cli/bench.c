@@ -15,7 +15,7 @@
 #include "datapath/measure.h"
 
 static const char bench_usage[] =
-	"Usage: naclemu bench RULES [--acl ID | --subnet-id ID] [--repeat N] [--rounds N] [--json]\n"
+	"Usage: naclemu bench RULES [SELECT] [--repeat N] [--rounds N] [--json]\n"
 	"\n"
 	"Measure what RULES cost per packet on this kernel, without touching any\n"
 	"interface.  naclemu's BPF program, with RULES installed, runs under\n"
@@ -27,8 +27,7 @@ static const char bench_usage[] =
 	"ratios to the empty program.\n"
 	"\n"
 	"Options:\n"
-	"  --acl ID      the NetworkAclId to read from a multi-ACL JSON file\n"
-	"  --subnet-id ID  or the ACL associated with this subnet\n"
+	CLI_RULES_HELP
 	"  --repeat N    runs per measurement, 1000..100000000 (default 1000000)\n"
 	"  --rounds N    rounds, 1..1000 (default 7)\n"
 	"  --json        one JSON document on stdout\n"
@@ -51,8 +50,7 @@ struct bench_req {
 static int bench_parse(int argc, char **argv, struct bench_req *req)
 {
 	static const struct option opts[] = {
-		{ "acl", required_argument, NULL, 'a' },
-		{ "subnet-id", required_argument, NULL, 'S' },
+		CLI_RULES_OPTIONS,
 		{ "repeat", required_argument, NULL, 'n' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
@@ -60,15 +58,20 @@ static int bench_parse(int argc, char **argv, struct bench_req *req)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	int c;
+	int c, ret;
 
 	req->repeat = 1000000;
 	req->rounds = 7;
 	optind = 1;
 	while ((c = cli_getopt("bench", argc, argv, "jvh", opts)) != CLI_OPT_END) {
 		switch (c) {
-		case 'a': req->select.acl_id = optarg; break;
-		case 'S': req->select.subnet_id = optarg; break;
+		case 'a':
+		case 'S':
+		case 'F':
+		case 'P':
+			if ((ret = cli_rules_opt("bench", c, optarg, &req->select)))
+				return ret;
+			break;
 		case 'j': req->json = true; break;
 		case 'v': nacl_verbose = 1; break;
 		case 'n':

@@ -15,7 +15,7 @@
 #include "rules/read.h"
 
 static const char check_usage[] =
-	"Usage: naclemu check RULES [--acl ID | --subnet-id ID] [--json]\n"
+	"Usage: naclemu check RULES [SELECT] [--json]\n"
 	"\n"
 	"Validate a rule file (text format or AWS describe-network-acls JSON),\n"
 	"print the normalised rules of each direction, then warnings: rules\n"
@@ -23,8 +23,7 @@ static const char check_usage[] =
 	"rules leave closed to TCP responses.\n"
 	"\n"
 	"Options:\n"
-	"  --acl ID        the NetworkAclId to read from a multi-ACL JSON file\n"
-	"  --subnet-id ID  the ACL associated with this subnet\n"
+	CLI_RULES_HELP
 	"  --json          one JSON document on stdout\n"
 	"\n"
 	"Exit status: 0 valid, 1 invalid (the error names FILE:LINE:COL).\n"
@@ -44,20 +43,24 @@ struct check_req {
 static int check_parse(int argc, char **argv, struct check_req *req)
 {
 	static const struct option opts[] = {
-		{ "acl", required_argument, NULL, 'a' },
-		{ "subnet-id", required_argument, NULL, 'S' },
+		CLI_RULES_OPTIONS,
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	int c;
+	int c, ret;
 
 	optind = 1;
 	while ((c = cli_getopt("check", argc, argv, "jvh", opts)) != CLI_OPT_END) {
 		switch (c) {
-		case 'a': req->select.acl_id = optarg; break;
-		case 'S': req->select.subnet_id = optarg; break;
+		case 'a':
+		case 'S':
+		case 'F':
+		case 'P':
+			if ((ret = cli_rules_opt("check", c, optarg, &req->select)))
+				return ret;
+			break;
 		case 'j': req->json = true; break;
 		case 'v': nacl_verbose = 1; break;
 		case 'h':

@@ -68,12 +68,40 @@ struct attach_req;
 struct update_req;
 struct dp_target;
 
+/*
+ * The options of every command that reads rules: which ACL of the file
+ * (--acl, --subnet-id), its format (--format) and CloudFormation parameter
+ * values (--param NAME=VALUE, repeatable), docs/semantics.md section 2.
+ */
+#define CLI_RULES_OPTIONS                                           \
+	{ "acl", required_argument, NULL, 'a' },                    \
+	{ "subnet-id", required_argument, NULL, 'S' },              \
+	{ "format", required_argument, NULL, 'F' },                 \
+	{ "param", required_argument, NULL, 'P' }
+
+/* Their lines of --help, for the usage texts. */
+#define CLI_RULES_HELP                                                                  \
+	"      --acl ID        the ACL to read from a file that holds several: an AWS\n"  \
+	"                      acl- ID, a Terraform address or a CloudFormation ID\n"      \
+	"      --subnet-id ID  or the ACL associated with this subnet\n"                   \
+	"      --format F      text, aws, terraform or cloudformation (default: by\n"      \
+	"                      the file's content)\n"                                      \
+	"      --param N=V     a CloudFormation template parameter's value (repeatable)\n"
+
+/* Whether option @c is one of CLI_RULES_OPTIONS. */
+#define CLI_RULES_OPT(c) ((c) == 'a' || (c) == 'S' || (c) == 'F' || (c) == 'P')
+
+/*
+ * cli_rules_opt() - apply rules option @c (CLI_RULES_OPT) with value @arg
+ * to @sel.  Returns an exit status (a bad --format or --param is 1).
+ */
+int cli_rules_opt(const char *cmd, int c, const char *arg, struct nacl_select *sel);
+
 /* attach's long options, for the option tables of attach and run. */
 #define CLI_ATTACH_OPTIONS                                          \
 	{ "netns", required_argument, NULL, 'n' },                  \
 	{ "interface", required_argument, NULL, 'i' },              \
-	{ "acl", required_argument, NULL, 'a' },                    \
-	{ "subnet-id", required_argument, NULL, 'S' },              \
+	CLI_RULES_OPTIONS,                                          \
 	{ "subnet", required_argument, NULL, 's' },                 \
 	{ "exempt", required_argument, NULL, 'e' },                 \
 	{ "events-rate", required_argument, NULL, 'r' }

@@ -95,3 +95,32 @@ int cli_read_rules(const char *path, const struct nacl_select *sel, struct nacl_
 		pr_warn("%s", (*rs)->warnings[i]);
 	return NACL_EXIT_OK;
 }
+
+/* --param values, for the one command a process runs. */
+#define CLI_MAX_PARAMS 64
+static const char *cli_params[CLI_MAX_PARAMS];
+
+int cli_rules_opt(const char *cmd, int c, const char *arg, struct nacl_select *sel)
+{
+	switch (c) {
+	case 'a':
+		sel->acl_id = arg;
+		return NACL_EXIT_OK;
+	case 'S':
+		sel->subnet_id = arg;
+		return NACL_EXIT_OK;
+	case 'F':
+		if (nacl_format_parse(arg, &sel->format))
+			return nacl_usage_error(cmd, "--format wants text, aws, terraform or "
+						"cloudformation, not '%s'", arg);
+		return NACL_EXIT_OK;
+	default: /* 'P' */
+		if (!strchr(arg, '=') || arg[0] == '=')
+			return nacl_usage_error(cmd, "--param wants NAME=VALUE, not '%s'", arg);
+		if (sel->nparams >= CLI_MAX_PARAMS)
+			return nacl_usage_error(cmd, "at most %d --param values", CLI_MAX_PARAMS);
+		cli_params[sel->nparams++] = arg;
+		sel->params = cli_params;
+		return NACL_EXIT_OK;
+	}
+}

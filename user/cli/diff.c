@@ -17,7 +17,7 @@
 #include "rules/read.h"
 
 static const char diff_usage[] =
-	"Usage: naclemu diff OLD NEW [--acl ID | --subnet-id ID] [--json]\n"
+	"Usage: naclemu diff OLD NEW [SELECT] [--json]\n"
 	"\n"
 	"Compare two NACLs by meaning, not by text: list every region of traffic\n"
 	"whose verdict changes from OLD to NEW (direction, family, protocol, ports\n"
@@ -30,8 +30,7 @@ static const char diff_usage[] =
 	"NEW may be in different formats.\n"
 	"\n"
 	"Options:\n"
-	"      --acl ID        the NetworkAclId to read from both files\n"
-	"      --subnet-id ID  or the ACL associated with this subnet, in both\n"
+	CLI_RULES_HELP
 	"      --json          one JSON document on stdout\n"
 	"  -v, --verbose       more messages\n"
 	"  -h, --help          show this help\n"
@@ -53,20 +52,24 @@ struct diff_req {
 static int diff_parse(int argc, char **argv, struct diff_req *req)
 {
 	static const struct option opts[] = {
-		{ "acl", required_argument, NULL, 'a' },
-		{ "subnet-id", required_argument, NULL, 'S' },
+		CLI_RULES_OPTIONS,
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	int c;
+	int c, ret;
 
 	optind = 1;
 	while ((c = cli_getopt("diff", argc, argv, "vh", opts)) != CLI_OPT_END) {
 		switch (c) {
-		case 'a': req->select.acl_id = optarg; break;
-		case 'S': req->select.subnet_id = optarg; break;
+		case 'a':
+		case 'S':
+		case 'F':
+		case 'P':
+			if ((ret = cli_rules_opt("diff", c, optarg, &req->select)))
+				return ret;
+			break;
 		case 'j': req->json = true; break;
 		case 'v': nacl_verbose = 1; break;
 		case 'h':

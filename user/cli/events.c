@@ -171,7 +171,7 @@ int cmd_events(int argc, char **argv)
 /* ---- run ---------------------------------------------------------------- */
 
 static const char run_usage[] =
-	"Usage: naclemu run [-n NETNS] -i IFACE RULES [--acl ID | --subnet-id ID] [--subnet CIDR]...\n"
+	"Usage: naclemu run [-n NETNS] -i IFACE RULES [SELECT] [--subnet CIDR]...\n"
 	"                   [--exempt CIDR]... [--events-rate N]\n"
 	"                   [--json] [--count N] [--timeout SECONDS]\n"
 	"\n"
@@ -180,7 +180,9 @@ static const char run_usage[] =
 	"(Ctrl-C), SIGTERM or SIGHUP, after --count events or --timeout seconds,\n"
 	"when stdout is closed, or on an error.  Nothing of naclemu is left on\n"
 	"IFACE afterwards.  Messages of attach and detach go to stderr, so stdout\n"
-	"holds only events.  The options are those of attach and events.\n"
+	"holds only events.  The options are those of attach and events;\n"
+	"SELECT, the ACL of a file that holds several, and how to read it:\n"
+	CLI_RULES_HELP
 	"\n"
 	"Exit status: 0, 1 invalid rules or arguments (or IFACE already\n"
 	"attached), 2 system failure.\n"

@@ -18,7 +18,7 @@ static const char explain_usage[] =
 	"Usage: naclemu explain RULES --direction ingress|egress --protocol P\n"
 	"                       --src ADDR[:PORT] --dst ADDR[:PORT]\n"
 	"                       [--icmp TYPE/CODE] [--later-fragment]\n"
-	"                       [--acl ID | --subnet-id ID]\n"
+	"                       [SELECT]\n"
 	"\n"
 	"Judge one packet offline, with exactly the datapath's semantics, and\n"
 	"name the rule that decides it.  Inbound rules judge ingress packets by\n"
@@ -31,8 +31,7 @@ static const char explain_usage[] =
 	"  --src, --dst      ADDR, ADDR:PORT or [IPV6]:PORT (ports for tcp/udp)\n"
 	"  --icmp TYPE/CODE  for icmp and icmpv6\n"
 	"  --later-fragment  a non-first fragment whose first was not seen\n"
-	"  --acl ID          the NetworkAclId in a multi-ACL JSON file\n"
-	"  --subnet-id ID    the ACL associated with this subnet\n"
+	CLI_RULES_HELP
 	"\n"
 	"Exit status: 0 allowed, 3 denied, 1 invalid rules or arguments.\n"
 	"\n"
@@ -69,13 +68,12 @@ static int explain_opts(int argc, char **argv, struct explain_args *a, struct ex
 		{ "dst", required_argument, NULL, 't' },
 		{ "icmp", required_argument, NULL, 'i' },
 		{ "later-fragment", no_argument, NULL, 'f' },
-		{ "acl", required_argument, NULL, 'a' },
-		{ "subnet-id", required_argument, NULL, 'S' },
+		CLI_RULES_OPTIONS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	int c;
+	int c, ret;
 
 	optind = 1;
 	while ((c = cli_getopt("explain", argc, argv, "vh", opts)) != CLI_OPT_END) {
@@ -85,8 +83,13 @@ static int explain_opts(int argc, char **argv, struct explain_args *a, struct ex
 		case 't': a->dst = optarg; break;
 		case 'i': a->icmp = optarg; break;
 		case 'f': a->later = true; break;
-		case 'a': req->select.acl_id = optarg; break;
-		case 'S': req->select.subnet_id = optarg; break;
+		case 'a':
+		case 'S':
+		case 'F':
+		case 'P':
+			if ((ret = cli_rules_opt("explain", c, optarg, &req->select)))
+				return ret;
+			break;
 		case 'v': nacl_verbose = 1; break;
 		case 'p':
 			if (cli_parse_protocol(optarg, &a->proto))

@@ -19,7 +19,7 @@ static const char flow_usage[] =
 	"Usage: naclemu flow RULES --client ADDR --server ADDR:PORT\n"
 	"                    [--protocol tcp|udp] [--nacl-on server|client]\n"
 	"                    [--client-os linux|windows|macos|elb|nat | --ephemeral LO-HI]\n"
-	"                    [--acl ID | --subnet-id ID]\n"
+	"                    [SELECT]\n"
 	"\n"
 	"Judge a whole connection: the request to the server's port, and the\n"
 	"response to every port of the client's ephemeral range, with the NACL\n"
@@ -28,6 +28,9 @@ static const char flow_usage[] =
 	"\n"
 	"Ephemeral ranges: linux 32768-60999 (default), windows and macos\n"
 	"49152-65535, elb and nat 1024-65535.\n"
+	"\n"
+	"SELECT, the ACL of a file that holds several, and how to read it:\n"
+	CLI_RULES_HELP
 	"\n"
 	"Exit status: 0 when every connection gets through both legs, 3 when\n"
 	"some fail, 1 invalid rules or arguments.\n"
@@ -94,8 +97,7 @@ static int flow_opts(int argc, char **argv, struct flow_args *a, struct flow_req
 		{ "nacl-on", required_argument, NULL, 'n' },
 		{ "client-os", required_argument, NULL, 'o' },
 		{ "ephemeral", required_argument, NULL, 'e' },
-		{ "acl", required_argument, NULL, 'a' },
-		{ "subnet-id", required_argument, NULL, 'S' },
+		CLI_RULES_OPTIONS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -108,8 +110,13 @@ static int flow_opts(int argc, char **argv, struct flow_args *a, struct flow_req
 		case 'c': a->client = optarg; break;
 		case 's': a->server = optarg; break;
 		case 'e': a->eph = optarg; break;
-		case 'a': req->select.acl_id = optarg; break;
-		case 'S': req->select.subnet_id = optarg; break;
+		case 'a':
+		case 'S':
+		case 'F':
+		case 'P':
+			if ((exit = cli_rules_opt("flow", c, optarg, &req->select)))
+				return exit;
+			break;
 		case 'v': nacl_verbose = 1; break;
 		case 'p':
 		case 'n':
