@@ -160,6 +160,27 @@ static __always_inline bool exempt_l4(const struct pkt *p)
 	return false;
 }
 
+/*
+ * Link-scope traffic (naclemu's choice, docs/semantics.md section 1): it
+ * never leaves the subnet's link, whatever the direction.
+ */
+static __always_inline bool link_scope(const struct pkt *p)
+{
+	if (p->family == 4)
+		return ((__u32)p->dst.lo >> 8) == NACLEMU_V4_LOCAL_MCAST;
+	return (p->dst.hi >> 48) == NACLEMU_V6_LINK_MCAST ||
+	       ((p->src.hi >> 54) == NACLEMU_V6_LINK_LOCAL &&
+		(p->dst.hi >> 54) == NACLEMU_V6_LINK_LOCAL);
+}
+
+/* DNS to or from a --vpc's Resolver (@flags: the peer's address flags). */
+static __always_inline bool resolver_dns(const struct pkt *p, __u8 flags)
+{
+	return (flags & NACLEMU_AF_RESOLVER) && p->has_key &&
+	       (p->protocol == IPPROTO_TCP || p->protocol == IPPROTO_UDP) &&
+	       (p->key == NACLEMU_DNS_PORT || p->sport == NACLEMU_DNS_PORT);
+}
+
 static __always_inline int finish(struct __sk_buff *skb, __u32 slot, bool allow)
 {
 	count(skb, slot);
@@ -226,7 +247,8 @@ static __always_inline int judge(struct __sk_buff *skb, __u32 dir)
 	else
 		i = addr_search(t, peer);
 
-	if (exempt_l4(&p) || (t->addr_flags[i] & (NACLEMU_AF_LINKLOCAL | NACLEMU_AF_EXEMPT))) {
+	if (exempt_l4(&p) || link_scope(&p) || resolver_dns(&p, t->addr_flags[i]) ||
+	    (t->addr_flags[i] & (NACLEMU_AF_LINKLOCAL | NACLEMU_AF_EXEMPT))) {
 		slot = NACLEMU_SLOT_EXEMPT + dir;
 		allow = true;
 	} else if (t->addr_flags[i] & NACLEMU_AF_SUBNET) {

@@ -25,8 +25,8 @@
  * Sorted boundary arrays are searched with NACLEMU_SEARCH_DEPTH halving
  * steps, always all of them, over NACLEMU_SEARCH_SIZE entries.  With 64
  * rules (2 boundaries each), 3 link-local services and NACLEMU_MAX_CIDRS
- * --exempt and --subnet blocks each, at most 1 + 2 * (64 + 3 + 32) = 199
- * boundaries exist, which fits.
+ * --exempt, --subnet and --vpc resolver addresses each, at most
+ * 1 + 2 * (64 + 3 + 48) = 231 boundaries exist, which fits.
  */
 #define NACLEMU_SEARCH_DEPTH 8
 #define NACLEMU_SEARCH_SIZE (1 << NACLEMU_SEARCH_DEPTH)
@@ -97,6 +97,25 @@ enum naclemu_fam {
 #define NACLEMU_DHCPV6_SERVER_PORT 547
 
 /*
+ * DNS (UDP and TCP port 53) to and from the Route 53 Resolver at a VPC's
+ * base address + 2 cannot be blocked by a NACL (VPC User Guide, network
+ * ACLs); --vpc gives the VPC CIDRs.
+ */
+#define NACLEMU_DNS_PORT 53
+#define NACLEMU_RESOLVER_OFFSET 2
+
+/*
+ * Link-scope traffic never leaves the subnet's link and is not filtered
+ * (naclemu's choice, docs/semantics.md section 1): IPv6 to ff02::/16 (MLD,
+ * router solicitations), IPv6 between two fe80::/10 addresses, IPv4 to
+ * the local network control block 224.0.0.0/24 (IGMP, mDNS).  As host
+ * byte order prefixes of struct naclemu_addr.
+ */
+#define NACLEMU_V6_LINK_MCAST 0xff02u  /* hi >> 48 */
+#define NACLEMU_V6_LINK_LOCAL 0x3fau   /* hi >> 54: fe80::/10 */
+#define NACLEMU_V4_LOCAL_MCAST 0xe00000u /* address >> 8: 224.0.0.0/24 */
+
+/*
  * Counter slots: index into the per-CPU array naclemu_counters.  The fixed
  * slots come first; rules get slots from NACLEMU_SLOT_FIRST_RULE on, chosen
  * by the tool so that a rule that keeps its number and content keeps its
@@ -126,6 +145,7 @@ struct naclemu_counter {
 #define NACLEMU_AF_LINKLOCAL 0x1 /* 169.254.169.{254,123,253}, fd00:ec2::{254,123,253} */
 #define NACLEMU_AF_EXEMPT 0x2    /* --exempt */
 #define NACLEMU_AF_SUBNET 0x4    /* --subnet */
+#define NACLEMU_AF_RESOLVER 0x8  /* a --vpc's base + 2: DNS to and from it */
 
 /*
  * An address as a 128-bit number in host byte order, so that it compares
@@ -335,7 +355,8 @@ _Static_assert(sizeof(struct naclemu_meta_head) == 16, "meta head layout");
  *             @next_slot become once an update's swap is done (UPDATING).
  * @attach_time, @update_time: CLOCK_REALTIME, seconds.
  * @ifname, @netns: where it was attached; @acl_id, @path: the rules' source.
- * @subnet, @exempt: the --subnet and --exempt CIDRs, @nsubnet / @nexempt.
+ * @subnet, @exempt, @vpc: the --subnet, --exempt and --vpc CIDRs, @nsubnet,
+ *             @nexempt, @nvpc of them.
  * @events_rate: --events-rate: events per second and CPU, 0 = off.
  */
 struct naclemu_meta {
@@ -359,8 +380,10 @@ struct naclemu_meta {
 	char pending_path[256];
 	struct naclemu_cidr subnet[NACLEMU_MAX_CIDRS];
 	struct naclemu_cidr exempt[NACLEMU_MAX_CIDRS];
+	struct naclemu_cidr vpc[NACLEMU_MAX_CIDRS];
 	__u32 events_rate;
-	__u32 pad2;
+	__u8 nvpc;
+	__u8 pad2[3];
 };
 _Static_assert(sizeof(struct naclemu_meta) % 8 == 0, "meta padding");
 _Static_assert(sizeof(struct naclemu_meta) < 65536, "meta size fits head.size");

@@ -8,11 +8,11 @@
 # default rule (32768); the update adds the ephemeral rule for ::/0 and
 # lets echo requests (type 128) in and echo replies (type 129) out.  Echo
 # requests the server sends itself (type 128 outbound) stay denied.
-# Neighbour discovery is never filtered, and is counted as exempt.  MLD
-# reports (ICMPv6 143, sent by the kernel when an interface joins a
-# multicast group) are not exempt: they meet the IPv6 default deny at
-# unpredictable times, so its counters are checked as lower bounds and the
-# drop events (when the build has them) give the exact account.
+# Neighbour discovery is never filtered, and is counted as exempt, and so
+# is link-scope traffic such as MLD reports (ICMPv6 143, sent by the kernel
+# when an interface joins a multicast group, at unpredictable times); the
+# default-deny counters are checked as lower bounds and the drop events
+# give the exact account.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 . tests/e2e/lab.sh

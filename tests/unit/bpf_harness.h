@@ -91,7 +91,7 @@ static inline void harness_close(struct harness *h)
 
 /* Compile @rs with @x and make it live; also forgets remembered fragments. */
 static inline int harness_set_rules(struct harness *h, const struct nacl_ruleset *rs,
-			     const struct compile_extra *x, char err[NACL_MSG_LEN])
+			     const struct nacl_extra *x, char err[NACL_MSG_LEN])
 {
 	struct naclemu_frag_key k, next;
 	__u32 fresh[COMPILE_MAX_FRESH], cursor = 0;

@@ -140,8 +140,8 @@ static const struct dcase cases[] = {
 	{ "lldp_exempt", DENY_ALL, NULL, OUT, { .ethertype = 0x88cc }, true, X_EXEMPT },
 	{ "nd_133", DENY_ALL, NULL, OUT, { AD("fe80::1", "ff02::2"), ICMP6(133, 0) }, true, X_EXEMPT },
 	{ "nd_137", DENY_ALL, NULL, IN, { AD("fe80::1", "fe80::2"), ICMP6(137, 0) }, true, X_EXEMPT },
-	{ "nd_132_filtered", DENY_ALL, NULL, IN, { AD("fe80::1", "fe80::2"), ICMP6(132, 0) }, false, 32768 },
-	{ "nd_138_filtered", DENY_ALL, NULL, IN, { AD("fe80::1", "fe80::2"), ICMP6(138, 0) }, false, 32768 },
+	{ "nd_132_filtered", DENY_ALL, NULL, IN, { AD("2001:db8::1", "2001:db8::2"), ICMP6(132, 0) }, false, 32768 },
+	{ "nd_138_filtered", DENY_ALL, NULL, IN, { AD("2001:db8::1", "2001:db8::2"), ICMP6(138, 0) }, false, 32768 },
 	{ "icmp4_type_135_filtered", DENY_ALL, NULL, IN, { AD("192.0.2.1", "192.0.2.2"), ICMP(135, 0) }, false, 32767 },
 	{ "dhcp_67", DENY_ALL, NULL, OUT, { AD("0.0.0.0", "255.255.255.255"), UDP(68, 67) }, true, X_EXEMPT },
 	{ "dhcp_68", DENY_ALL, NULL, IN, { AD("192.0.2.1", "192.0.2.9"), UDP(67, 68) }, true, X_EXEMPT },
@@ -149,7 +149,23 @@ static const struct dcase cases[] = {
 	{ "dhcp_src_port_filtered", DENY_ALL, NULL, IN, { AD("192.0.2.1", "192.0.2.9"), UDP(67, 999) }, false, 32767 },
 	{ "dhcpv6_547", DENY_ALL, NULL, OUT, { AD("fe80::1", "ff02::1:2"), UDP(546, 547) }, true, X_EXEMPT },
 	{ "dhcpv6_546", DENY_ALL, NULL, IN, { AD("fe80::2", "fe80::1"), UDP(547, 546) }, true, X_EXEMPT },
-	{ "dhcp_v4_port_on_v6", DENY_ALL, NULL, IN, { AD("fe80::2", "fe80::1"), UDP(1, 67) }, false, 32768 },
+	{ "dhcp_v4_port_on_v6", DENY_ALL, NULL, IN, { AD("2001:db8::2", "2001:db8::1"), UDP(1, 67) }, false, 32768 },
+	/* -- link scope (naclemu's choice) and the VPC's Resolver -- */
+	{ "mld_report", DENY_ALL, NULL, OUT, { AD("fe80::1", "ff02::16"), ICMP6(143, 0) }, true, X_EXEMPT },
+	{ "link_mcast_global_src", DENY_ALL, NULL, OUT, { AD("2001:db8::1", "ff02::1"), UDP(5, 9) }, true, X_EXEMPT },
+	{ "link_local_pair", DENY_ALL, NULL, IN, { AD("fe80::1", "fe80::2"), TCP(5, 22) }, true, X_EXEMPT },
+	{ "link_local_to_global", DENY_ALL, NULL, IN, { AD("fe80::1", "2001:db8::2"), TCP(5, 22) }, false, 32768 },
+	{ "site_mcast_filtered", DENY_ALL, NULL, OUT, { AD("2001:db8::1", "ff05::2"), UDP(5, 9) }, false, 32768 },
+	{ "igmp_224_0_0_22", DENY_ALL, NULL, OUT, { AD("192.0.2.1", "224.0.0.22"), .proto = 2 }, true, X_EXEMPT },
+	{ "mdns_224_0_0_251", DENY_ALL, NULL, OUT, { AD("192.0.2.1", "224.0.0.251"), UDP(5353, 5353) }, true, X_EXEMPT },
+	{ "mcast_224_0_1_filtered", DENY_ALL, NULL, OUT, { AD("192.0.2.1", "224.0.1.1"), UDP(5, 9) }, false, 32767 },
+	{ "resolver_udp_out", DENY_ALL, "vpc 203.0.113.0/24", OUT, { AD("192.0.2.1", "203.0.113.2"), UDP(40000, 53) }, true, X_EXEMPT },
+	{ "resolver_udp_answer", DENY_ALL, "vpc 203.0.113.0/24", IN, { AD("203.0.113.2", "192.0.2.1"), UDP(53, 40000) }, true, X_EXEMPT },
+	{ "resolver_tcp", DENY_ALL, "vpc 203.0.113.0/24", OUT, { AD("192.0.2.1", "203.0.113.2"), TCP(40000, 53) }, true, X_EXEMPT },
+	{ "resolver_not_dns", DENY_ALL, "vpc 203.0.113.0/24", OUT, { AD("192.0.2.1", "203.0.113.2"), UDP(40000, 123) }, false, 32767 },
+	{ "resolver_base_3", DENY_ALL, "vpc 203.0.113.0/24", OUT, { AD("192.0.2.1", "203.0.113.3"), UDP(40000, 53) }, false, 32767 },
+	{ "resolver_src_is_peer_in", DENY_ALL, "vpc 203.0.113.0/24", IN, { AD("192.0.2.1", "203.0.113.2"), UDP(40000, 53) }, false, 32767 },
+	{ "resolver_icmp", DENY_ALL, "vpc 203.0.113.0/24", OUT, { AD("192.0.2.1", "203.0.113.2"), ICMP(8, 0) }, false, 32767 },
 	{ "metadata_in", DENY_ALL, NULL, IN, { AD("169.254.169.254", "192.0.2.1"), TCP(80, 40000) }, true, X_EXEMPT },
 	{ "metadata_out", DENY_ALL, NULL, OUT, { AD("192.0.2.1", "169.254.169.254"), TCP(40000, 80) }, true, X_EXEMPT },
 	{ "timesync", DENY_ALL, NULL, OUT, { AD("192.0.2.1", "169.254.169.123"), UDP(1, 123) }, true, X_EXEMPT },
@@ -260,8 +276,8 @@ static int group_teardown(void **state)
 static void load_rules(const struct dcase *c)
 {
 	static struct nacl_ruleset rs;
-	struct naclemu_cidr ex[4], sub[4];
-	struct compile_extra x = { ex, 0, sub, 0 };
+	struct naclemu_cidr ex[4], sub[4], vpc[4];
+	struct nacl_extra x = { ex, 0, sub, 0, vpc, 0 };
 	char err[NACL_MSG_LEN] = "";
 
 	if (nacl_parse_text("case.nacl", c->rules, strlen(c->rules), &rs, err))
@@ -273,6 +289,8 @@ static void load_rules(const struct dcase *c)
 		assert_int_equal(sscanf(c->extra, "%15s %63s", kind, cidr), 2);
 		if (!strcmp(kind, "exempt"))
 			assert_int_equal(nacl_parse_cidr(cidr, &ex[x.nexempt++], &hb), 0);
+		else if (!strcmp(kind, "vpc"))
+			assert_int_equal(nacl_parse_cidr(cidr, &vpc[x.nvpc++], &hb), 0);
 		else
 			assert_int_equal(nacl_parse_cidr(cidr, &sub[x.nsubnet++], &hb), 0);
 	}

@@ -321,7 +321,7 @@ static void differential(void **state)
 {
 	static struct nacl_ruleset rs;
 	static __u64 shadow[NACLEMU_NSLOTS];
-	struct naclemu_cidr ex[2], sub[2];
+	struct naclemu_cidr ex[2], sub[2], vpc[2];
 	char why[256], err[NACL_MSG_LEN], pbuf[256];
 	const char *env = getenv("NACLEMU_DIFF_SEED");
 	__u64 seed = env ? strtoull(env, NULL, 0) : 0x6e61636c656d75ULL;
@@ -342,8 +342,8 @@ static void differential(void **state)
 		shadow[s] = harness_packets(h, s);
 
 	for (int set = 0; set < SETS; set++) {
-		struct compile_extra x = { ex, 0, sub, 0 };
-		struct naclemu_cidr extra[4];
+		struct nacl_extra x = { ex, 0, sub, 0, vpc, 0 };
+		struct naclemu_cidr extra[6];
 		size_t nextra = 0;
 
 		random_ruleset(&rs);
@@ -354,11 +354,17 @@ static void differential(void **state)
 			x.nsubnet = below(3);
 			for (size_t i = 0; i < x.nsubnet; i++)
 				random_cidr(&sub[i], chance(50) ? 4 : 6);
+			x.nvpc = below(2);
+			for (size_t i = 0; i < x.nvpc; i++)
+				random_cidr(&vpc[i], 4);
 		}
 		for (size_t i = 0; i < x.nexempt; i++)
 			extra[nextra++] = ex[i];
 		for (size_t i = 0; i < x.nsubnet; i++)
 			extra[nextra++] = sub[i];
+		/* The Resolver's address itself, so that packets reach it. */
+		for (size_t i = 0; i < x.nvpc; i++)
+			nacl_resolver(&vpc[i], &extra[nextra++]);
 		if (harness_set_rules(h, &rs, &x, err))
 			fail_msg("set %d: cannot install: %s", set, err);
 
@@ -379,7 +385,7 @@ static void differential(void **state)
 			packet_frame(&p, frag, frag == 2 ? id + 1 : id, &f);
 			len = frame_build(&f, frame);
 
-			why_ex = nacl_exempt(&p, ex, x.nexempt, sub, x.nsubnet);
+			why_ex = nacl_exempt(&p, &x);
 			if (why_ex == NACL_EXEMPT_SUBNET) {
 				slot = NACLEMU_SLOT_SUBNET + (__u32)p.dir;
 			} else if (why_ex != NACL_NOT_EXEMPT) {

@@ -237,7 +237,7 @@ static void bucket_reset(struct harness *h)
 static void set_rules(struct harness *h, const char *text)
 {
 	static struct nacl_ruleset rs;
-	struct compile_extra x = {};
+	struct nacl_extra x = {};
 	char err[NACL_MSG_LEN] = "";
 
 	if (nacl_parse_text("case.nacl", text, strlen(text), &rs, err))

@@ -26,7 +26,7 @@ static struct nacl_ruleset *parse(const char *text)
 	return rs;
 }
 
-static struct naclemu_rules *compile(const char *text, const struct compile_extra *x)
+static struct naclemu_rules *compile(const char *text, const struct nacl_extra *x)
 {
 	struct nacl_ruleset *rs = parse(text);
 	struct naclemu_rules *r = calloc(1, sizeof(*r));
@@ -152,7 +152,7 @@ static void limits(void **state)
 {
 	struct nacl_ruleset *rs = parse("inbound\n 100 allow all - 0.0.0.0/0\n");
 	struct naclemu_cidr many[NACLEMU_MAX_CIDRS + 1];
-	struct compile_extra x = { many, NACLEMU_MAX_CIDRS + 1, NULL, 0 };
+	struct nacl_extra x = { many, NACLEMU_MAX_CIDRS + 1, NULL, 0 };
 	struct naclemu_rules *r = calloc(1, sizeof(*r));
 	char err[NACL_MSG_LEN] = "";
 	bool hb;

@@ -173,14 +173,25 @@ static const struct excase excases[] = {
 	{ "neighbour solicitation", "in", 58, "fe80::1", "ff02::1:ff00:1", 0, 135, NACL_EXEMPT_ND },
 	{ "router solicitation 133", "out", 58, "fe80::1", "ff02::2", 0, 133, NACL_EXEMPT_ND },
 	{ "redirect 137", "in", 58, "fe80::1", "fe80::2", 0, 137, NACL_EXEMPT_ND },
-	{ "132 is not ND", "in", 58, "fe80::1", "fe80::2", 0, 132, NACL_NOT_EXEMPT },
-	{ "138 is not ND", "in", 58, "fe80::1", "fe80::2", 0, 138, NACL_NOT_EXEMPT },
+	{ "132 is not ND", "in", 58, "2001:db8::1", "2001:db8::2", 0, 132, NACL_NOT_EXEMPT },
+	{ "138 is not ND", "in", 58, "2001:db8::1", "2001:db8::2", 0, 138, NACL_NOT_EXEMPT },
 	{ "echo request is not ND", "in", 58, "2001:db8::1", "2001:db8::2", 0, 128, NACL_NOT_EXEMPT },
 	{ "DHCP to server", "out", 17, "0.0.0.0", "255.255.255.255", 67, 0, NACL_EXEMPT_DHCP },
 	{ "DHCP to client", "in", 17, "192.0.2.1", "192.0.2.50", 68, 0, NACL_EXEMPT_DHCP },
 	{ "tcp 67 is not DHCP", "in", 6, "192.0.2.1", "192.0.2.50", 67, 0, NACL_NOT_EXEMPT },
 	{ "DHCPv6 547", "out", 17, "fe80::1", "ff02::1:2", 547, 0, NACL_EXEMPT_DHCP },
 	{ "DHCPv6 546", "in", 17, "fe80::2", "fe80::1", 546, 0, NACL_EXEMPT_DHCP },
+	{ "MLD report", "out", 58, "fe80::1", "ff02::16", 0, 143, NACL_EXEMPT_LINKSCOPE },
+	{ "to ff02::1 from a global address", "out", 17, "2001:db8::1", "ff02::1", 9, 0, NACL_EXEMPT_LINKSCOPE },
+	{ "fe80:: to fe80::", "in", 6, "fe80::1", "fe80::2", 22, 0, NACL_EXEMPT_LINKSCOPE },
+	{ "fe80:: to a global address", "in", 6, "fe80::1", "2001:db8::2", 22, 0, NACL_NOT_EXEMPT },
+	{ "ff05:: is not link scope", "out", 17, "2001:db8::1", "ff05::2", 9, 0, NACL_NOT_EXEMPT },
+	{ "IGMP to 224.0.0.22", "out", 2, "192.0.2.50", "224.0.0.22", 0, 0, NACL_EXEMPT_LINKSCOPE },
+	{ "224.0.1.1 is not link scope", "out", 17, "192.0.2.50", "224.0.1.1", 9, 0, NACL_NOT_EXEMPT },
+	{ "DNS to the Resolver", "out", 17, "192.0.2.50", "203.0.113.2", 53, 0, NACL_EXEMPT_RESOLVER },
+	{ "TCP DNS to the Resolver", "out", 6, "192.0.2.50", "203.0.113.2", 53, 0, NACL_EXEMPT_RESOLVER },
+	{ "not DNS to the Resolver", "out", 17, "192.0.2.50", "203.0.113.2", 123, 0, NACL_NOT_EXEMPT },
+	{ "DNS to base + 3", "out", 17, "192.0.2.50", "203.0.113.3", 53, 0, NACL_NOT_EXEMPT },
 	{ "DHCPv6 ports are not IPv4 DHCP", "in", 17, "192.0.2.1", "192.0.2.2", 547, 0, NACL_NOT_EXEMPT },
 	{ "metadata egress", "out", 6, "192.0.2.50", "169.254.169.254", 80, 0, NACL_EXEMPT_LINKLOCAL },
 	{ "metadata ingress", "in", 6, "169.254.169.254", "192.0.2.50", 40000, 0, NACL_EXEMPT_LINKLOCAL },
@@ -200,11 +211,13 @@ static const struct excase excases[] = {
 
 static void test_exempt(void **state)
 {
-	struct naclemu_cidr exempt[1], subnet[2];
+	struct naclemu_cidr exempt[1], subnet[2], vpc[1];
+	struct nacl_extra x = { exempt, 1, subnet, 2, vpc, 1 };
 	bool hb;
 
 	(void)state;
 	assert_int_equal(nacl_parse_cidr("203.0.113.64/26", &exempt[0], &hb), 0);
+	assert_int_equal(nacl_parse_cidr("203.0.113.0/24", &vpc[0], &hb), 0);
 	assert_int_equal(nacl_parse_cidr("198.51.100.0/24", &subnet[0], &hb), 0);
 	assert_int_equal(nacl_parse_cidr("2001:db8:5::/48", &subnet[1], &hb), 0);
 	for (size_t i = 0; i < sizeof(excases) / sizeof(excases[0]); i++) {
@@ -215,7 +228,7 @@ static void test_exempt(void **state)
 		enum nacl_exempt_reason got;
 
 		make_packet(&e, &p);
-		got = nacl_exempt(&p, exempt, 1, subnet, 2);
+		got = nacl_exempt(&p, &x);
 		if (got != c->want)
 			fail_msg("case '%s': got reason %d, want %d", c->name, got, c->want);
 	}

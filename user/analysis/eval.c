@@ -135,28 +135,100 @@ const struct naclemu_cidr nacl_linklocal[NACL_NLINKLOCAL] = {
 	{ 6, 128, { 0xfd, 0x00, 0x0e, 0xc2, [14] = 0x02, [15] = 0x53 } },
 };
 
-enum nacl_exempt_reason nacl_exempt(const struct nacl_packet *p,
-				    const struct naclemu_cidr *exempt,
-				    size_t nexempt,
-				    const struct naclemu_cidr *subnet,
-				    size_t nsubnet)
+bool nacl_resolver(const struct naclemu_cidr *vpc, struct naclemu_cidr *out)
 {
+	uint32_t a;
+
+	if (vpc->family != 4)
+		return false;
+	memset(out, 0, sizeof(*out));
+	a = (uint32_t)vpc->addr[0] << 24 | (uint32_t)vpc->addr[1] << 16 |
+	    (uint32_t)vpc->addr[2] << 8 | vpc->addr[3];
+	a += NACLEMU_RESOLVER_OFFSET;
+	out->family = 4;
+	out->prefix_len = 32;
+	out->addr[0] = (uint8_t)(a >> 24);
+	out->addr[1] = (uint8_t)(a >> 16);
+	out->addr[2] = (uint8_t)(a >> 8);
+	out->addr[3] = (uint8_t)a;
+	return true;
+}
+
+/* Link-scope traffic: see NACLEMU_V6_LINK_MCAST in include/naclemu.h. */
+static bool link_scope(const struct nacl_packet *p)
+{
+	if (p->family == 4)
+		return p->dst[0] == 224 && p->dst[1] == 0 && p->dst[2] == 0;
+	if (p->dst[0] == 0xff && p->dst[1] == 0x02)
+		return true;
+	return p->src[0] == 0xfe && (p->src[1] & 0xc0) == 0x80 && p->dst[0] == 0xfe &&
+	       (p->dst[1] & 0xc0) == 0x80;
+}
+
+/* DNS with the Resolver of one of @x's VPCs, the peer being the Resolver. */
+static bool resolver_dns(const struct nacl_packet *p, const struct nacl_extra *x,
+			 const uint8_t *peer)
+{
+	struct naclemu_cidr r;
+
+	if (!p->l4_known || (p->protocol != NACLEMU_PROTO_TCP && p->protocol != NACLEMU_PROTO_UDP) ||
+	    (p->dst_port != NACLEMU_DNS_PORT && p->src_port != NACLEMU_DNS_PORT))
+		return false;
+	for (size_t i = 0; i < x->nvpc; i++)
+		if (nacl_resolver(&x->vpc[i], &r) && nacl_cidr_contains(&r, peer))
+			return true;
+	return false;
+}
+
+const char *nacl_exempt_name(enum nacl_exempt_reason r)
+{
+	switch (r) {
+	case NACL_EXEMPT_ND:
+		return "IPv6 neighbour discovery";
+	case NACL_EXEMPT_DHCP:
+		return "DHCP";
+	case NACL_EXEMPT_LINKLOCAL:
+		return "an AWS link-local service (metadata, time or DNS)";
+	case NACL_EXEMPT_CIDR:
+		return "a peer given with --exempt";
+	case NACL_EXEMPT_SUBNET:
+		return "a peer inside --subnet: intra-subnet traffic";
+	case NACL_EXEMPT_RESOLVER:
+		return "DNS with the VPC's Route 53 Resolver, base + 2 of --vpc";
+	case NACL_EXEMPT_LINKSCOPE:
+		return "link-scope traffic, which never leaves the link";
+	default:
+		return "judged";
+	}
+}
+
+enum nacl_exempt_reason nacl_exempt(const struct nacl_packet *p, const struct nacl_extra *x)
+{
+	static const struct nacl_extra none;
 	const uint8_t *peer = p->dir == NACLEMU_INGRESS ? p->src : p->dst;
 
+	if (!x)
+		x = &none;
+
 	if (p->l4_known && p->family == 6 &&
-	    p->protocol == NACLEMU_PROTO_ICMPV6 && p->icmp_type >= 133 &&
-	    p->icmp_type <= 137)
+	    p->protocol == NACLEMU_PROTO_ICMPV6 && p->icmp_type >= NACLEMU_ND_TYPE_FIRST &&
+	    p->icmp_type <= NACLEMU_ND_TYPE_LAST)
 		return NACL_EXEMPT_ND;
 	if (p->l4_known && p->protocol == NACLEMU_PROTO_UDP &&
-	    ((p->family == 4 && (p->dst_port == 67 || p->dst_port == 68)) ||
-	     (p->family == 6 && (p->dst_port == 546 || p->dst_port == 547))))
+	    ((p->family == 4 && (p->dst_port == NACLEMU_DHCP_SERVER_PORT ||
+				 p->dst_port == NACLEMU_DHCP_CLIENT_PORT)) ||
+	     (p->family == 6 && (p->dst_port == NACLEMU_DHCPV6_CLIENT_PORT ||
+				 p->dst_port == NACLEMU_DHCPV6_SERVER_PORT))))
 		return NACL_EXEMPT_DHCP;
-	if (in_any(nacl_linklocal, NACL_NLINKLOCAL,
-		   p->family, peer))
+	if (link_scope(p))
+		return NACL_EXEMPT_LINKSCOPE;
+	if (in_any(nacl_linklocal, NACL_NLINKLOCAL, p->family, peer))
 		return NACL_EXEMPT_LINKLOCAL;
-	if (in_any(exempt, nexempt, p->family, peer))
+	if (resolver_dns(p, x, peer))
+		return NACL_EXEMPT_RESOLVER;
+	if (in_any(x->exempt, x->nexempt, p->family, peer))
 		return NACL_EXEMPT_CIDR;
-	if (in_any(subnet, nsubnet, p->family, peer))
+	if (in_any(x->subnet, x->nsubnet, p->family, peer))
 		return NACL_EXEMPT_SUBNET;
 	return NACL_NOT_EXEMPT;
 }

@@ -90,7 +90,33 @@ enum nacl_exempt_reason {
 	NACL_EXEMPT_LINKLOCAL, /* 169.254.169.{254,123,253}, fd00:ec2::{254,123,253} */
 	NACL_EXEMPT_CIDR,      /* --exempt CIDR */
 	NACL_EXEMPT_SUBNET,    /* --subnet CIDR: intra-subnet, bypasses the NACL */
+	NACL_EXEMPT_RESOLVER,  /* DNS to or from a --vpc CIDR's base + 2 */
+	NACL_EXEMPT_LINKSCOPE, /* ff02::/16, fe80::/10 to fe80::/10, 224.0.0.0/24 */
 };
+
+/*
+ * struct nacl_extra - what, besides the rules, decides whether a packet is
+ * judged at all: the CIDRs of --exempt (never filtered), --subnet (the
+ * interface's own subnet: traffic inside it bypasses the NACL, as in AWS)
+ * and --vpc (DNS to and from each one's base + 2, the Route 53 Resolver,
+ * is never filtered).  Each list may be NULL with a count of 0, at most
+ * NACLEMU_MAX_CIDRS long.  The datapath compiles the same (datapath/compile.h).
+ */
+struct nacl_extra {
+	const struct naclemu_cidr *exempt;
+	size_t nexempt;
+	const struct naclemu_cidr *subnet;
+	size_t nsubnet;
+	const struct naclemu_cidr *vpc;
+	size_t nvpc;
+};
+
+/*
+ * nacl_resolver() - the Route 53 Resolver of the IPv4 VPC CIDR @vpc: its
+ * base address + 2, as a /32 in @out.  Returns false for an IPv6 CIDR (the
+ * Resolver's IPv6 address, fd00:ec2::253, is one of nacl_linklocal).
+ */
+bool nacl_resolver(const struct naclemu_cidr *vpc, struct naclemu_cidr *out);
 
 /*
  * The AWS link-local services the NACL does not filter: instance metadata
@@ -101,16 +127,16 @@ enum nacl_exempt_reason {
 extern const struct naclemu_cidr nacl_linklocal[NACL_NLINKLOCAL];
 
 /*
- * nacl_exempt() - whether @p is passed without judging.
- * The peer address (source on ingress, destination on egress) is the one
- * compared with the link-local services, @exempt and @subnet.
- * @exempt, @nexempt / @subnet, @nsubnet: CIDRs from --exempt / --subnet
- * (either may be NULL with a count of 0).
+ * nacl_exempt() - whether @p is passed without judging, and why
+ * (docs/semantics.md section 1, "Not filtered"): neighbour discovery,
+ * DHCP, link-scope traffic (by its addresses, whatever the direction),
+ * then by the peer address (source on ingress, destination on egress): the
+ * AWS link-local services, DNS with a --vpc's Resolver, @x's --exempt and
+ * --subnet CIDRs.  @x may be NULL (none).
  */
-enum nacl_exempt_reason nacl_exempt(const struct nacl_packet *p,
-				    const struct naclemu_cidr *exempt,
-				    size_t nexempt,
-				    const struct naclemu_cidr *subnet,
-				    size_t nsubnet);
+enum nacl_exempt_reason nacl_exempt(const struct nacl_packet *p, const struct nacl_extra *x);
+
+/* Why, for people: "IPv6 neighbour discovery", "DHCP", ... */
+const char *nacl_exempt_name(enum nacl_exempt_reason r);
 
 #endif /* NACLEMU_ANALYSIS_EVAL_H */

@@ -30,10 +30,10 @@ static void near_misses(const struct nacl_ruleset *rs, const struct nacl_packet 
 }
 
 void nacl_explain(const struct nacl_ruleset *rs, const struct nacl_packet *p,
-		  struct nacl_explanation *ex)
+		  const struct nacl_extra *x, struct nacl_explanation *ex)
 {
 	memset(ex, 0, sizeof(*ex));
-	ex->exempt = nacl_exempt(p, NULL, 0, NULL, 0);
+	ex->exempt = nacl_exempt(p, x);
 	if (ex->exempt != NACL_NOT_EXEMPT)
 		return;
 	ex->verdict = nacl_evaluate(rs, p);

@@ -48,11 +48,11 @@ struct nacl_explanation {
 };
 
 /*
- * nacl_explain() - judge @p by @rs as the datapath does with no --exempt
- * or --subnet CIDRs: nacl_exempt() first, then nacl_evaluate(), first
- * match wins.  Pure: no I/O, no allocation.
+ * nacl_explain() - judge @p by @rs as the datapath does with the
+ * exemptions @x (NULL: none): nacl_exempt() first, then nacl_evaluate(),
+ * first match wins.  Pure: no I/O, no allocation.
  */
 void nacl_explain(const struct nacl_ruleset *rs, const struct nacl_packet *p,
-		  struct nacl_explanation *ex);
+		  const struct nacl_extra *x, struct nacl_explanation *ex);
 
 #endif /* NACLEMU_ANALYSIS_EXPLAIN_H */

@@ -5,7 +5,7 @@
 #include "analysis/flow.h"
 
 void nacl_flow_judge(const struct nacl_ruleset *rs, const struct nacl_flow *f,
-		     struct nacl_flow_result *res)
+		     const struct nacl_extra *x, struct nacl_flow_result *res)
 {
 	struct nacl_packet *req = &res->request, *resp = &res->response;
 
@@ -27,8 +27,20 @@ void nacl_flow_judge(const struct nacl_ruleset *rs, const struct nacl_flow *f,
 	resp->dir = f->nacl_on_server ? NACLEMU_EGRESS : NACLEMU_INGRESS;
 
 	res->request_verdict = nacl_evaluate(rs, req);
-	res->nsegs = nacl_port_segments(rs, resp, f->eph_lo, f->eph_hi, res->segs);
+	res->request_exempt = nacl_exempt(req, x);
+	if (res->request_exempt != NACL_NOT_EXEMPT)
+		res->request_verdict = (struct nacl_verdict){ .allow = true, .index = -1 };
 	res->total = (uint64_t)f->eph_hi - f->eph_lo + 1;
+	/* The ports of the range do not change a response's exemption (>= 1024). */
+	resp->dst_port = f->eph_lo;
+	res->response_exempt = nacl_exempt(resp, x);
+	if (res->response_exempt != NACL_NOT_EXEMPT) {
+		res->nsegs = 1;
+		res->segs[0] = (struct nacl_port_seg){ f->eph_lo, f->eph_hi,
+						       { .allow = true, .index = -1 } };
+	} else {
+		res->nsegs = nacl_port_segments(rs, resp, f->eph_lo, f->eph_hi, res->segs);
+	}
 	for (size_t i = 0; i < res->nsegs; i++)
 		if (!res->segs[i].verdict.allow)
 			res->failed += (uint64_t)res->segs[i].to - res->segs[i].from + 1;

@@ -47,6 +47,8 @@ struct nacl_flow {
  *        its destination port is each port of the ephemeral range in turn.
  * @segs, @nsegs: the response's verdicts over the ephemeral range, runs of
  *        ports judged alike by the same rule, ascending.
+ * @request_exempt, @response_exempt: why a leg is not filtered at all
+ *        (NACL_NOT_EXEMPT when it is judged): then it is allowed.
  * @total: connections, one per ephemeral port (eph_hi - eph_lo + 1).
  * @failed: how many of them fail: all when the request is denied, else
  *        those whose response port is denied.
@@ -54,6 +56,7 @@ struct nacl_flow {
 struct nacl_flow_result {
 	struct nacl_packet request;
 	struct nacl_verdict request_verdict;
+	enum nacl_exempt_reason request_exempt, response_exempt;
 	struct nacl_packet response;
 	size_t nsegs;
 	struct nacl_port_seg segs[NACL_MAX_SEGS];
@@ -62,9 +65,11 @@ struct nacl_flow_result {
 
 /*
  * nacl_flow_judge() - judge both legs of @f by @rs, first match wins,
- * without exemptions.  Pure: no I/O, no allocation.
+ * after the exemptions @x (NULL: none; a leg whose addresses and ports
+ * make it exempt is allowed whatever the rules).  Pure: no I/O, no
+ * allocation.
  */
 void nacl_flow_judge(const struct nacl_ruleset *rs, const struct nacl_flow *f,
-		     struct nacl_flow_result *res);
+		     const struct nacl_extra *x, struct nacl_flow_result *res);
 
 #endif /* NACLEMU_ANALYSIS_FLOW_H */

@@ -127,7 +127,7 @@ void nacl_worst_packet(const struct nacl_ruleset *rs, enum naclemu_dir dir, uint
 
 				memcpy(dir == NACLEMU_INGRESS ? p.src : p.dst, peers[a], 16);
 				memcpy(dir == NACLEMU_INGRESS ? p.dst : p.src, local, 16);
-				if (nacl_exempt(&p, NULL, 0, NULL, 0))
+				if (nacl_exempt(&p, NULL))
 					continue;
 				v = nacl_evaluate(rs, &p);
 				if (found && v.rule_number <= w->v.rule_number)

@@ -13,7 +13,7 @@
 
 static const char attach_usage[] =
 	"Usage: naclemu attach [-n NETNS] -i IFACE RULES [SELECT]\n"
-	"                      [--subnet CIDR]... [--exempt CIDR]... [--events-rate N]\n"
+	"                      [--subnet CIDR]... [--exempt CIDR]... [--vpc CIDR]... [--events-rate N]\n"
 	"\n"
 	"Load the NACL datapath and attach it to both directions of IFACE:\n"
 	"inbound rules at TC ingress, outbound rules at TC egress.  The state is\n"
@@ -27,6 +27,8 @@ static const char attach_usage[] =
 	"      --subnet CIDR   the interface's subnet: traffic with peers inside it\n"
 	"                      bypasses the NACL, as in AWS (repeatable, up to 16)\n"
 	"      --exempt CIDR   never filter traffic with these peers (repeatable)\n"
+	"      --vpc CIDR      the VPC's IPv4 CIDR: DNS to and from its base + 2, the\n"
+	"                      Route 53 Resolver, is not filtered (repeatable)\n"
 	"      --events-rate N drop events per second and CPU, 0 = off (default 1000)\n"
 	"  -v, --verbose       show libbpf messages and the verifier log\n"
 	"\n"
@@ -53,6 +55,7 @@ int attach_parse_opt(const char *cmd, int c, const char *arg, struct attach_req 
 		return cli_rules_opt(cmd, c, arg, &req->select);
 	case 's': return cli_cidr_opt(cmd, "--subnet", arg, req->subnet, &req->nsubnet);
 	case 'e': return cli_cidr_opt(cmd, "--exempt", arg, req->exempt, &req->nexempt);
+	case 'V': return cli_vpc_opt(cmd, arg, req->vpc, &req->nvpc);
 	case 'r':
 		if (nacl_parse_u32(arg, NACLEMU_EVENTS_RATE_MAX, &req->events_rate))
 			return nacl_usage_error(cmd, "--events-rate wants 0..%d, not '%s'",
@@ -142,8 +145,8 @@ static const char update_usage[] =
 	"\n"
 	"Replace the rules of an attached interface atomically: every packet is\n"
 	"judged entirely by the old rules or entirely by the new ones.  Rules\n"
-	"that keep their number and content keep their counters.  The --subnet\n"
-	"and --exempt CIDRs of attach stay.\n"
+	"that keep their number and content keep their counters.  The --subnet,\n"
+	"--exempt and --vpc CIDRs of attach stay.\n"
 	"\n"
 	"Options:\n"
 	"  -n, --netns NETNS   IFACE is in this named network namespace\n"

@@ -97,6 +97,43 @@ struct dp_target;
  */
 int cli_rules_opt(const char *cmd, int c, const char *arg, struct nacl_select *sel);
 
+/*
+ * The exemptions offline commands take to judge as an attached datapath
+ * does (--exempt, --subnet, --vpc; docs/semantics.md section 1).
+ */
+#define CLI_OPT_EXEMPT 0x101
+#define CLI_OPT_SUBNET 0x102
+#define CLI_OPT_VPC 0x103
+#define CLI_EXTRA_OPTIONS                                           \
+	{ "exempt", required_argument, NULL, CLI_OPT_EXEMPT },      \
+	{ "subnet", required_argument, NULL, CLI_OPT_SUBNET },      \
+	{ "vpc", required_argument, NULL, CLI_OPT_VPC }
+#define CLI_EXTRA_HELP                                                                  \
+	"      --exempt CIDR   judge as attached with --exempt CIDR (repeatable)\n"       \
+	"      --subnet CIDR   judge as attached with --subnet CIDR (repeatable)\n"       \
+	"      --vpc CIDR      judge as attached with --vpc CIDR: DNS to and from its\n"  \
+	"                      base + 2, the Route 53 Resolver, is not filtered\n"
+
+/* struct cli_extra - the CIDRs of CLI_EXTRA_OPTIONS, as given. */
+struct cli_extra {
+	struct naclemu_cidr exempt[NACLEMU_MAX_CIDRS], subnet[NACLEMU_MAX_CIDRS];
+	struct naclemu_cidr vpc[NACLEMU_MAX_CIDRS];
+	uint8_t nexempt, nsubnet, nvpc;
+};
+
+/*
+ * cli_extra_opt() - apply option @c of CLI_EXTRA_OPTIONS (value @arg) to
+ * @x.  Returns 1 when @c is not one of them, else an exit status.
+ */
+int cli_extra_opt(const char *cmd, int c, const char *arg, struct cli_extra *x);
+
+/* cli_vpc_opt() - one --vpc: an IPv4 CIDR (the IPv6 Resolver is always exempt). */
+int cli_vpc_opt(const char *cmd, const char *arg, struct naclemu_cidr *list, uint8_t *n);
+
+/* cli_extra_view() - @c as the evaluator's struct nacl_extra. */
+struct nacl_extra;
+void cli_extra_view(const struct cli_extra *c, struct nacl_extra *x);
+
 /* attach's long options, for the option tables of attach and run. */
 #define CLI_ATTACH_OPTIONS                                          \
 	{ "netns", required_argument, NULL, 'n' },                  \
@@ -104,6 +141,7 @@ int cli_rules_opt(const char *cmd, int c, const char *arg, struct nacl_select *s
 	CLI_RULES_OPTIONS,                                          \
 	{ "subnet", required_argument, NULL, 's' },                 \
 	{ "exempt", required_argument, NULL, 'e' },                 \
+	{ "vpc", required_argument, NULL, 'V' },                    \
 	{ "events-rate", required_argument, NULL, 'r' }
 
 /*

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "rules/model.h"
 #include "rules/read.h"
+#include "analysis/eval.h"
 
 int nacl_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -123,4 +124,36 @@ int cli_rules_opt(const char *cmd, int c, const char *arg, struct nacl_select *s
 		sel->params = cli_params;
 		return NACL_EXIT_OK;
 	}
+}
+
+int cli_vpc_opt(const char *cmd, const char *arg, struct naclemu_cidr *list, uint8_t *n)
+{
+	int exit = cli_cidr_opt(cmd, "--vpc", arg, list, n);
+
+	if (!exit && list[*n - 1].family != 4) {
+		(*n)--;
+		return nacl_usage_error(cmd, "--vpc wants the VPC's IPv4 CIDR, not '%s' (the "
+				       "Resolver's IPv6 address, fd00:ec2::253, is always exempt)",
+					arg);
+	}
+	return exit;
+}
+
+int cli_extra_opt(const char *cmd, int c, const char *arg, struct cli_extra *x)
+{
+	switch (c) {
+	case CLI_OPT_EXEMPT:
+		return cli_cidr_opt(cmd, "--exempt", arg, x->exempt, &x->nexempt);
+	case CLI_OPT_SUBNET:
+		return cli_cidr_opt(cmd, "--subnet", arg, x->subnet, &x->nsubnet);
+	case CLI_OPT_VPC:
+		return cli_vpc_opt(cmd, arg, x->vpc, &x->nvpc);
+	default:
+		return 1;
+	}
+}
+
+void cli_extra_view(const struct cli_extra *c, struct nacl_extra *x)
+{
+	*x = (struct nacl_extra){ c->exempt, c->nexempt, c->subnet, c->nsubnet, c->vpc, c->nvpc };
 }

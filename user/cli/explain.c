@@ -18,6 +18,7 @@ static const char explain_usage[] =
 	"Usage: naclemu explain RULES --direction ingress|egress --protocol P\n"
 	"                       --src ADDR[:PORT] --dst ADDR[:PORT]\n"
 	"                       [--icmp TYPE/CODE] [--later-fragment]\n"
+	"                       [--exempt CIDR]... [--subnet CIDR]... [--vpc CIDR]...\n"
 	"                       [SELECT]\n"
 	"\n"
 	"Judge one packet offline, with exactly the datapath's semantics, and\n"
@@ -31,6 +32,7 @@ static const char explain_usage[] =
 	"  --src, --dst      ADDR, ADDR:PORT or [IPV6]:PORT (ports for tcp/udp)\n"
 	"  --icmp TYPE/CODE  for icmp and icmpv6\n"
 	"  --later-fragment  a non-first fragment whose first was not seen\n"
+	CLI_EXTRA_HELP
 	CLI_RULES_HELP
 	"\n"
 	"Exit status: 0 allowed, 3 denied, 1 invalid rules or arguments.\n"
@@ -49,6 +51,7 @@ struct explain_req {
 	struct nacl_select select;
 	struct nacl_packet p;
 	bool has_sport, has_dport;
+	struct cli_extra extra;
 };
 
 /* The options as given, before they are checked together. */
@@ -69,6 +72,7 @@ static int explain_opts(int argc, char **argv, struct explain_args *a, struct ex
 		{ "icmp", required_argument, NULL, 'i' },
 		{ "later-fragment", no_argument, NULL, 'f' },
 		CLI_RULES_OPTIONS,
+		CLI_EXTRA_OPTIONS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -88,6 +92,12 @@ static int explain_opts(int argc, char **argv, struct explain_args *a, struct ex
 		case 'F':
 		case 'P':
 			if ((ret = cli_rules_opt("explain", c, optarg, &req->select)))
+				return ret;
+			break;
+		case CLI_OPT_EXEMPT:
+		case CLI_OPT_SUBNET:
+		case CLI_OPT_VPC:
+			if ((ret = cli_extra_opt("explain", c, optarg, &req->extra)))
 				return ret;
 			break;
 		case 'v': nacl_verbose = 1; break;
@@ -186,19 +196,6 @@ static int explain_parse(int argc, char **argv, struct explain_req *req)
 	return exit;
 }
 
-static const char *exempt_why(enum nacl_exempt_reason r)
-{
-	switch (r) {
-	case NACL_EXEMPT_ND:
-		return "IPv6 neighbour discovery";
-	case NACL_EXEMPT_DHCP:
-		return "DHCP";
-	case NACL_EXEMPT_LINKLOCAL:
-		return "an AWS link-local service (metadata, time or DNS)";
-	default:
-		return "exempt";
-	}
-}
 
 /* "ADDR", "ADDR:PORT" or "[ADDR]:PORT" into @buf. */
 static const char *endpoint_str(uint8_t family, const uint8_t *addr, bool has_port,
@@ -256,7 +253,7 @@ static void render_text(const struct explain_req *req, const struct nacl_ruleset
 
 	text_packet(req);
 	if (ex->exempt != NACL_NOT_EXEMPT) {
-		printf("verdict: allowed: not filtered (%s), as in AWS\n", exempt_why(ex->exempt));
+		printf("verdict: allowed: not filtered (%s), as in AWS\n", nacl_exempt_name(ex->exempt));
 		return;
 	}
 	printf("verdict: %s by %s of the %s rules\n", v->allow ? "allowed" : "denied",
@@ -281,6 +278,7 @@ int cmd_explain(int argc, char **argv)
 	struct explain_req req = {};
 	struct nacl_ruleset *rs = NULL;
 	struct nacl_explanation ex;
+	struct nacl_extra x;
 	int exit;
 
 	exit = explain_parse(argc, argv, &req);
@@ -289,7 +287,8 @@ int cmd_explain(int argc, char **argv)
 	exit = cli_read_rules(req.path, &req.select, &rs);
 	if (exit)
 		return exit;
-	nacl_explain(rs, &req.p, &ex);
+	cli_extra_view(&req.extra, &x);
+	nacl_explain(rs, &req.p, &x, &ex);
 	render_text(&req, rs, &ex);
 	free(rs);
 	if (ex.exempt != NACL_NOT_EXEMPT || ex.verdict.allow)

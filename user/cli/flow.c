@@ -19,7 +19,7 @@ static const char flow_usage[] =
 	"Usage: naclemu flow RULES --client ADDR --server ADDR:PORT\n"
 	"                    [--protocol tcp|udp] [--nacl-on server|client]\n"
 	"                    [--client-os linux|windows|macos|elb|nat | --ephemeral LO-HI]\n"
-	"                    [SELECT]\n"
+	"                    [--exempt CIDR]... [--subnet CIDR]... [--vpc CIDR]... [SELECT]\n"
 	"\n"
 	"Judge a whole connection: the request to the server's port, and the\n"
 	"response to every port of the client's ephemeral range, with the NACL\n"
@@ -29,6 +29,8 @@ static const char flow_usage[] =
 	"Ephemeral ranges: linux 32768-60999 (default), windows and macos\n"
 	"49152-65535, elb and nat 1024-65535.\n"
 	"\n"
+	"Options to judge as an attached datapath does:\n"
+	CLI_EXTRA_HELP
 	"SELECT, the ACL of a file that holds several, and how to read it:\n"
 	CLI_RULES_HELP
 	"\n"
@@ -49,6 +51,7 @@ struct flow_req {
 	struct nacl_select select;
 	struct nacl_flow flow;
 	const struct nacl_client_os *os;
+	struct cli_extra extra;
 };
 
 /* The options as given, before they are checked together. */
@@ -98,6 +101,7 @@ static int flow_opts(int argc, char **argv, struct flow_args *a, struct flow_req
 		{ "client-os", required_argument, NULL, 'o' },
 		{ "ephemeral", required_argument, NULL, 'e' },
 		CLI_RULES_OPTIONS,
+		CLI_EXTRA_OPTIONS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -115,6 +119,12 @@ static int flow_opts(int argc, char **argv, struct flow_args *a, struct flow_req
 		case 'F':
 		case 'P':
 			if ((exit = cli_rules_opt("flow", c, optarg, &req->select)))
+				return exit;
+			break;
+		case CLI_OPT_EXEMPT:
+		case CLI_OPT_SUBNET:
+		case CLI_OPT_VPC:
+			if ((exit = cli_extra_opt("flow", c, optarg, &req->extra)))
 				return exit;
 			break;
 		case 'v': nacl_verbose = 1; break;
@@ -244,12 +254,19 @@ static void render_text(const struct flow_req *req, const struct nacl_flow_resul
 	       f->family == 6 ? "]" : "", f->server_port,
 	       f->nacl_on_server ? "server" : "client", req->os ? req->os->name : "a",
 	       f->eph_lo, f->eph_hi);
-	printf("request:  %s, to port %u: %s by %s\n", nacl_dir_name(rq->dir), rq->dst_port,
-	       res->request_verdict.allow ? "allowed" : "denied",
-	       cli_verdict_rule(&res->request_verdict, rbuf));
+	if (res->request_exempt != NACL_NOT_EXEMPT)
+		printf("request:  %s, to port %u: allowed: not filtered (%s)\n",
+		       nacl_dir_name(rq->dir), rq->dst_port, nacl_exempt_name(res->request_exempt));
+	else
+		printf("request:  %s, to port %u: %s by %s\n", nacl_dir_name(rq->dir), rq->dst_port,
+		       res->request_verdict.allow ? "allowed" : "denied",
+		       cli_verdict_rule(&res->request_verdict, rbuf));
 	printf("response: %s, to ports %u-%u: ", nacl_dir_name(res->response.dir), f->eph_lo,
 	       f->eph_hi);
-	text_segments(res->segs, res->nsegs);
+	if (res->response_exempt != NACL_NOT_EXEMPT)
+		printf("allowed: not filtered (%s)", nacl_exempt_name(res->response_exempt));
+	else
+		text_segments(res->segs, res->nsegs);
 	printf("\n");
 	text_verdict(req, res);
 }
@@ -259,6 +276,7 @@ int cmd_flow(int argc, char **argv)
 	struct flow_req req = {};
 	struct nacl_ruleset *rs = NULL;
 	struct nacl_flow_result *res;
+	struct nacl_extra x;
 	int exit;
 
 	exit = flow_parse(argc, argv, &req);
@@ -273,7 +291,8 @@ int cmd_flow(int argc, char **argv)
 		free(rs);
 		return NACL_EXIT_SYSTEM;
 	}
-	nacl_flow_judge(rs, &req.flow, res);
+	cli_extra_view(&req.extra, &x);
+	nacl_flow_judge(rs, &req.flow, &x, res);
 	render_text(&req, res);
 	exit = res->failed ? NACL_EXIT_DENIED : NACL_EXIT_OK;
 	free(res);

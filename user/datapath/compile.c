@@ -30,7 +30,7 @@ struct span {
 };
 
 /* 64 rules, 3 link-local services, NACLEMU_MAX_CIDRS exempt and subnet. */
-#define MAX_SPANS (NACLEMU_MAX_RULES + 3 + 2 * NACLEMU_MAX_CIDRS)
+#define MAX_SPANS (NACLEMU_MAX_RULES + 3 + 3 * NACLEMU_MAX_CIDRS)
 
 
 static u128 cidr_first(const struct naclemu_cidr *c)
@@ -206,7 +206,7 @@ static void add_cidrs(struct span *addrs, size_t *n, const struct naclemu_cidr *
 }
 
 static int compile_table(const struct nacl_ruleset *rs,
-			 const struct compile_extra *x, enum naclemu_dir dir,
+			 const struct nacl_extra *x, enum naclemu_dir dir,
 			 __u8 family, struct naclemu_table *t,
 			 struct naclemu_v4_index *v4, char err[NACL_MSG_LEN])
 {
@@ -255,6 +255,12 @@ static int compile_table(const struct nacl_ruleset *rs,
 		  family, NACLEMU_AF_LINKLOCAL);
 	add_cidrs(addrs, &naddrs, x->exempt, x->nexempt, family, NACLEMU_AF_EXEMPT);
 	add_cidrs(addrs, &naddrs, x->subnet, x->nsubnet, family, NACLEMU_AF_SUBNET);
+	for (size_t i = 0; i < x->nvpc; i++) {
+		struct naclemu_cidr r;
+
+		if (nacl_resolver(&x->vpc[i], &r))
+			add_cidrs(addrs, &naddrs, &r, 1, family, NACLEMU_AF_RESOLVER);
+	}
 
 	fill_key(t, keys, nkeys);
 	nb = fill_addr(t, addrs, naddrs, family == 4 ? 0xffffffffu : ~(u128)0, b);
@@ -263,16 +269,17 @@ static int compile_table(const struct nacl_ruleset *rs,
 	return 0;
 }
 
-int compile_rules(const struct nacl_ruleset *rs, const struct compile_extra *extra,
+int compile_rules(const struct nacl_ruleset *rs, const struct nacl_extra *extra,
 		  struct naclemu_rules *out, char err[NACL_MSG_LEN])
 {
-	static const struct compile_extra none;
-	const struct compile_extra *x = extra ? extra : &none;
+	static const struct nacl_extra none;
+	const struct nacl_extra *x = extra ? extra : &none;
 	int ret;
 
-	if (x->nexempt > NACLEMU_MAX_CIDRS || x->nsubnet > NACLEMU_MAX_CIDRS) {
-		snprintf(err, NACL_MSG_LEN, "at most %d --exempt and %d --subnet CIDRs",
-			 NACLEMU_MAX_CIDRS, NACLEMU_MAX_CIDRS);
+	if (x->nexempt > NACLEMU_MAX_CIDRS || x->nsubnet > NACLEMU_MAX_CIDRS ||
+	    x->nvpc > NACLEMU_MAX_CIDRS) {
+		snprintf(err, NACL_MSG_LEN, "at most %d --exempt, --subnet and --vpc CIDRs each",
+			 NACLEMU_MAX_CIDRS);
 		return -EINVAL;
 	}
 	memset(out, 0, sizeof(*out));

@@ -9,20 +9,8 @@
 #include <stddef.h>
 
 #include "naclemu.h"
+#include "analysis/eval.h"
 #include "rules/model.h"
-
-/*
- * struct compile_extra - the CIDRs of `attach --exempt` and `--subnet`
- * (either list may be NULL with a count of 0, at most NACLEMU_MAX_CIDRS
- * each).  The peer address (source on ingress, destination on egress) is
- * compared with them, as nacl_exempt() does.
- */
-struct compile_extra {
-	const struct naclemu_cidr *exempt;
-	size_t nexempt;
-	const struct naclemu_cidr *subnet;
-	size_t nsubnet;
-};
 
 /*
  * compile_rules() - compile @rs into @out (which is overwritten whole).
@@ -32,7 +20,7 @@ struct compile_extra {
  * Return: 0, or -EINVAL with @err set when a table would hold more than
  * NACLEMU_MAX_RULES rules or @extra more than NACLEMU_MAX_CIDRS CIDRs.
  */
-int compile_rules(const struct nacl_ruleset *rs, const struct compile_extra *extra,
+int compile_rules(const struct nacl_ruleset *rs, const struct nacl_extra *extra,
 		  struct naclemu_rules *out, char err[NACL_MSG_LEN]);
 
 /* Most fresh slots one rule set can need: every rule of every table. */

@@ -247,7 +247,8 @@ __u32 dp_obj_id(int fd);
 /*
  * struct attach_req - what `attach` (and `run`) asks for.
  * @netns, @ifname: the interface.  @rules_path, @select: the rule file.
- * @subnet, @exempt: --subnet / --exempt CIDRs.  @events_rate: --events-rate.
+ * @subnet, @exempt, @vpc: --subnet / --exempt / --vpc CIDRs.
+ * @events_rate: --events-rate.
  */
 struct attach_req {
 	const char *netns;
@@ -256,7 +257,8 @@ struct attach_req {
 	struct nacl_select select;
 	struct naclemu_cidr subnet[NACLEMU_MAX_CIDRS];
 	struct naclemu_cidr exempt[NACLEMU_MAX_CIDRS];
-	__u8 nsubnet, nexempt;
+	struct naclemu_cidr vpc[NACLEMU_MAX_CIDRS];
+	__u8 nsubnet, nexempt, nvpc;
 	__u32 events_rate;
 };
 

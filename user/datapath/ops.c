@@ -51,7 +51,7 @@ static int fault(const char *step, struct dp_error *e)
 	return ret;
 }
 
-static int compile(const struct nacl_ruleset *rs, const struct compile_extra *x,
+static int compile(const struct nacl_ruleset *rs, const struct nacl_extra *x,
 		   struct naclemu_rules *out, struct dp_error *e)
 {
 	if (compile_rules(rs, x, out, e->msg)) {
@@ -126,6 +126,8 @@ static void meta_fill(struct naclemu_meta *m, const struct attach_req *req,
 	m->nsubnet = req->nsubnet;
 	m->nexempt = req->nexempt;
 	m->events_rate = req->events_rate;
+	m->nvpc = req->nvpc;
+	memcpy(m->vpc, req->vpc, sizeof(m->vpc));
 	memcpy(m->subnet, req->subnet, sizeof(m->subnet));
 	memcpy(m->exempt, req->exempt, sizeof(m->exempt));
 	m->attach_time = m->update_time = now_s();
@@ -270,7 +272,8 @@ static int attach_hook(const struct dp_target *t, struct attach_undo *u, struct 
 int dp_attach(const struct attach_req *req, const struct nacl_ruleset *rs,
 	      struct dp_result *res, struct dp_error *e)
 {
-	struct compile_extra x = { req->exempt, req->nexempt, req->subnet, req->nsubnet };
+	struct nacl_extra x = { req->exempt, req->nexempt, req->subnet, req->nsubnet,
+				req->vpc,    req->nvpc };
 	struct naclemu_rules *rules = NULL;
 	struct attach_undo u = { .pins = { -1, -1, -1 }, .meta_fd = -1 };
 	struct dp_target *t = &res->target;
@@ -372,7 +375,7 @@ int dp_update(const struct update_req *req, const struct nacl_ruleset *rs,
 	struct dp_state st;
 	struct dp_target *t = &res->target;
 	struct naclemu_rules *rules = NULL;
-	struct compile_extra x;
+	struct nacl_extra x;
 	struct naclemu_meta m;
 	__u32 fresh[COMPILE_MAX_FRESH];
 	unsigned int layout;
@@ -395,8 +398,8 @@ int dp_update(const struct update_req *req, const struct nacl_ruleset *rs,
 		dp_fail(e, NACL_EXIT_SYSTEM, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	x = (struct compile_extra){ st.meta.exempt, st.meta.nexempt, st.meta.subnet,
-				    st.meta.nsubnet };
+	x = (struct nacl_extra){ st.meta.exempt, st.meta.nexempt, st.meta.subnet,
+				 st.meta.nsubnet, st.meta.vpc,	  st.meta.nvpc };
 	if (compile(rs, &x, rules, e))
 		goto fail;
 
