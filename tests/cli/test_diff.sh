@@ -178,4 +178,11 @@ expect_exit 1 "$N" diff --json "$tmp/bad.nacl" $NEW
 expect_eq "$err" "naclemu: $tmp/bad.nacl:2:17: port range 443-80 is reversed"
 expect_eq "$out" "" "stdout on invalid rules"
 
+# A Terraform plan against the state it starts from: the web tier's
+# missing ephemeral rules are the only change.
+expect_exit 3 "$N" diff examples/web-lb.before.tfstate.json examples/web-lb.tfplan.json --acl aws_network_acl.web --json
+expect_eq "$(jq -c '[.regions[] | [.direction, .family, .protocol, .ports.from, .ports.to, .old.action, .new.action]]' <<<"$out")" \
+	'[["outbound",4,6,1024,65535,"deny","allow"],["outbound",6,6,1024,65535,"deny","allow"]]' \
+	"regions of the Terraform plan"
+
 finish
