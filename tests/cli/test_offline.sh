@@ -61,6 +61,19 @@ expect_in "$out" "$tmp/shadow.nacl:3:2: inbound rule 200 is never reached: rule 
 expect_in "$out" "host bits"
 expect_in "$out" "no outbound section"
 
+# explain without --icmp: the answer when every type and code is judged
+# alike; otherwise which types decide differently, and exit 1.
+expect_exit 3 "$N" explain examples/web-server.nacl --direction ingress --protocol icmp --src 192.0.2.1 --dst 192.0.2.2
+expect_in "$out" "(any type and code)"
+expect_in "$out" "denied by rule * (default, 32767)"
+printf 'inbound\n 100 allow icmp 8 0.0.0.0/0\n 110 deny icmp 3/4 0.0.0.0/0\n 120 allow 58 all 0.0.0.0/0\noutbound\n' >"$tmp/icmp.nacl"
+expect_exit 1 "$N" explain "$tmp/icmp.nacl" --direction ingress --protocol icmp --src 192.0.2.1 --dst 192.0.2.2
+expect_in "$out" "  3/4           denied by rule 110"
+expect_in "$out" "  8/0-8/255     allowed by rule 100"
+expect_eq "$err" "naclemu: explain: the verdict depends on the ICMP type and code (above): give --icmp TYPE/CODE (see 'naclemu explain --help')"
+expect_exit 0 "$N" explain "$tmp/icmp.nacl" --direction ingress --protocol icmpv6 --src 192.0.2.1 --dst 192.0.2.2
+expect_in "$out" "allowed by rule 120"
+
 # check --json is one valid document with the same content.
 expect_exit 0 "$N" check --json examples/docker-ephemeral.nacl
 expect_eq "$(jq -r '.outbound[0].ports' <<<"$out")" "49152-65535" "check --json ports"

@@ -55,4 +55,28 @@ struct nacl_explanation {
 void nacl_explain(const struct nacl_ruleset *rs, const struct nacl_packet *p,
 		  const struct nacl_extra *x, struct nacl_explanation *ex);
 
+/*
+ * struct nacl_icmp_run - ICMP keys (type << 8 | code) @from..@to, host
+ * order, inclusive, that a packet is judged alike for: the same exemption
+ * reason, or the same verdict by the same rule.
+ */
+struct nacl_icmp_run {
+	uint16_t from, to;
+	enum nacl_exempt_reason exempt;
+	struct nacl_verdict verdict;
+};
+
+#define NACL_MAX_ICMP_RUNS 512
+
+/*
+ * nacl_explain_icmp() - judge ICMP or ICMPv6 packet @p (its type and code
+ * ignored) for every type and code, with the exemptions @x, and return the
+ * runs of keys judged alike in @runs, ascending (docs/semantics.md section
+ * 3: explain answers without --icmp when the verdict does not depend on
+ * it).  Returns the number of runs, or 0 when there would be more than
+ * NACL_MAX_ICMP_RUNS.
+ */
+size_t nacl_explain_icmp(const struct nacl_ruleset *rs, const struct nacl_packet *p,
+			 const struct nacl_extra *x, struct nacl_icmp_run *runs);
+
 #endif /* NACLEMU_ANALYSIS_EXPLAIN_H */

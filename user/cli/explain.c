@@ -30,7 +30,8 @@ static const char explain_usage[] =
 	"  --direction D     ingress (inbound rules) or egress (outbound rules)\n"
 	"  --protocol P      tcp, udp, icmp, icmpv6 or a number 0..255\n"
 	"  --src, --dst      ADDR, ADDR:PORT or [IPV6]:PORT (ports for tcp/udp)\n"
-	"  --icmp TYPE/CODE  for icmp and icmpv6\n"
+	"  --icmp TYPE/CODE  for icmp and icmpv6; without it, the verdict for every\n"
+	"                    type and code, when it is the same\n"
 	"  --later-fragment  a non-first fragment whose first was not seen\n"
 	CLI_EXTRA_HELP
 	CLI_RULES_HELP
@@ -51,6 +52,7 @@ struct explain_req {
 	struct nacl_select select;
 	struct nacl_packet p;
 	bool has_sport, has_dport;
+	bool any_icmp; /* ICMP without --icmp: judged for every type and code */
 	struct cli_extra extra;
 };
 
@@ -168,10 +170,8 @@ static int explain_l4(const struct explain_args *a, struct explain_req *req)
 		return nacl_usage_error("explain", "%s needs ports: --src ADDR:PORT --dst ADDR:PORT",
 					nacl_proto_name(p->protocol, pbuf));
 	} else if (icmped) {
-		if (!a->icmp)
-			return nacl_usage_error("explain", "%s needs --icmp TYPE/CODE",
-						nacl_proto_name(p->protocol, pbuf));
-		if (cli_parse_icmp(a->icmp, &p->icmp_type, &p->icmp_code))
+		req->any_icmp = !a->icmp;
+		if (a->icmp && cli_parse_icmp(a->icmp, &p->icmp_type, &p->icmp_code))
 			return nacl_usage_error("explain",
 				"--icmp '%s': expected TYPE/CODE, each 0..255", a->icmp);
 	}
@@ -219,8 +219,10 @@ static void text_packet(const struct explain_req *req)
 	       nacl_proto_name(p->protocol, pbuf),
 	       endpoint_str(p->family, p->src, req->has_sport, p->src_port, s),
 	       endpoint_str(p->family, p->dst, req->has_dport, p->dst_port, d));
-	if ((p->protocol == NACLEMU_PROTO_ICMP || p->protocol == NACLEMU_PROTO_ICMPV6) &&
-	    p->l4_known)
+	if (req->any_icmp)
+		printf(" (any type and code)");
+	else if ((p->protocol == NACLEMU_PROTO_ICMP || p->protocol == NACLEMU_PROTO_ICMPV6) &&
+		 p->l4_known)
 		printf(" type %u code %u", p->icmp_type, p->icmp_code);
 	if (!p->l4_known)
 		printf(" (later fragment, ports unknown)");
@@ -273,6 +275,47 @@ static void render_text(const struct explain_req *req, const struct nacl_ruleset
 		text_near_miss(p, &rs->rules[p->dir][ex->near[i].index], ex->near[i].why);
 }
 
+/* "8/0", "3/0-3/15", "0/0-255/255" for a run of ICMP keys. */
+static const char *icmp_keys(const struct nacl_icmp_run *r, char buf[24])
+{
+	if (r->from == r->to)
+		snprintf(buf, 24, "%u/%u", r->from >> 8, r->from & 0xff);
+	else
+		snprintf(buf, 24, "%u/%u-%u/%u", r->from >> 8, r->from & 0xff, r->to >> 8,
+			 r->to & 0xff);
+	return buf;
+}
+
+/*
+ * Without --icmp: one judgement for every type and code is the answer;
+ * otherwise the types that decide differently, and --icmp is needed.
+ * Returns an exit status, or -1 to go on with the one judgement.
+ */
+static int explain_any_icmp(struct explain_req *req, const struct nacl_ruleset *rs,
+			    const struct nacl_extra *x)
+{
+	static struct nacl_icmp_run runs[NACL_MAX_ICMP_RUNS];
+	size_t n = nacl_explain_icmp(rs, &req->p, x, runs);
+	char keys[24], rbuf[32];
+
+	if (n == 1)
+		return -1;
+	text_packet(req);
+	for (size_t i = 0; i < n; i++) {
+		if (runs[i].exempt != NACL_NOT_EXEMPT)
+			printf("  %-13s allowed: not filtered (%s)\n", icmp_keys(&runs[i], keys),
+			       nacl_exempt_name(runs[i].exempt));
+		else
+			printf("  %-13s %s by %s\n", icmp_keys(&runs[i], keys),
+			       runs[i].verdict.allow ? "allowed" : "denied",
+			       cli_verdict_rule(&runs[i].verdict, rbuf));
+	}
+	if (!n)
+		printf("  (more than %d ranges of types and codes)\n", NACL_MAX_ICMP_RUNS);
+	return nacl_usage_error("explain", "the verdict depends on the ICMP type and code (above): "
+				"give --icmp TYPE/CODE");
+}
+
 int cmd_explain(int argc, char **argv)
 {
 	struct explain_req req = {};
@@ -288,6 +331,10 @@ int cmd_explain(int argc, char **argv)
 	if (exit)
 		return exit;
 	cli_extra_view(&req.extra, &x);
+	if (req.any_icmp && (exit = explain_any_icmp(&req, rs, &x)) >= 0) {
+		free(rs);
+		return exit;
+	}
 	nacl_explain(rs, &req.p, &x, &ex);
 	render_text(&req, rs, &ex);
 	free(rs);
