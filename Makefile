@@ -34,9 +34,9 @@ endif
 # is one idempotent step: silent when every package is there, otherwise
 # `apt-get update` then install the missing ones.
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
-	      libjansson-dev libyaml-dev scdoc
+	      libjansson-dev libyaml-dev scdoc libmicrohttpd-dev
 TEST_PKGS  := libcmocka-dev libclang-rt-14-dev iproute2 jq iputils-ping ncat \
-	      python3 man-db groff-base
+	      python3 man-db groff-base prometheus
 BENCH_PKGS := gnuplot-nox iperf3 nftables ethtool iptables netsniff-ng
 DEPS_STAMP := $(OUT)/.deps
 TEST_DEPS_STAMP := $(OUT)/.deps-test
@@ -70,8 +70,8 @@ $(BENCH_DEPS_STAMP): Makefile | $(DEPS_STAMP)
 	$(Q)touch $@
 
 # ---- flags -----------------------------------------------------------------
-PKG_CFLAGS := $(shell pkg-config --cflags libbpf jansson yaml-0.1 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs libbpf jansson yaml-0.1 2>/dev/null || echo -lbpf -ljansson -lyaml)
+PKG_CFLAGS := $(shell pkg-config --cflags libbpf jansson yaml-0.1 libmicrohttpd 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs libbpf jansson yaml-0.1 libmicrohttpd 2>/dev/null || echo -lbpf -ljansson -lyaml -lmicrohttpd)
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -Wno-format-truncation \
 	      -I$(OUT) -Iinclude -Iuser $(PKG_CFLAGS) -DNACLEMU_VERSION='"$(VERSION)"'
@@ -166,6 +166,16 @@ test-build: $(OUT)/naclemu $(OUT)/naclemu-san $(UNIT_BINS) $(OUT)/naclemu.bpf.o 
 # namespace tests; without it they are skipped with a reason.
 test: test-build
 	$(Q)OUT=$(OUT) FUZZ_SECONDS=$${FUZZ_SECONDS_TEST:-20} tests/run.sh
+
+# Longer runs of the race and kill tests and of the fuzzer (not part of
+# `make test`): SOAK_TRIALS trials each, SOAK_FUZZ_SECONDS of fuzzing.
+SOAK_TRIALS ?= 60
+SOAK_FUZZ_SECONDS ?= 600
+.PHONY: soak
+soak: test-build
+	$(Q)RACE_TRIALS=$(SOAK_TRIALS) RACE_UPDATES=$$(($(SOAK_TRIALS) * 4)) KILL_TRIALS=$(SOAK_TRIALS) \
+		OUT=$(OUT) FUZZ_SECONDS=0 tests/run.sh control_
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(SOAK_FUZZ_SECONDS)
 
 fuzz: $(OUT)/fuzz_parse
 	$(Q)mkdir -p $(OUT)/fuzz-corpus && cp -n examples/* tests/fuzz/corpus/* $(OUT)/fuzz-corpus/ 2>/dev/null; \
