@@ -29,6 +29,17 @@ for f in examples/*.nacl examples/*.json examples/*.yaml examples/*.tfstate; do
 	esac
 	expect_exit 0 "$N" check "$f" "${args[@]}"
 	expect_in "$out" "$f: valid" "check $f"
+	# explain and flow read every format too (the web tier allows 80 in).
+	case $f in
+	examples/web-lb.*)
+		expect_exit 0 "$N" explain "$f" "${args[@]}" --direction ingress --protocol tcp \
+			--src 203.0.113.7:40000 --dst 198.51.100.10:80
+		expect_in "$out" "allowed by rule 100" "explain $f"
+		"$N" flow "$f" "${args[@]}" --client 203.0.113.7 --server 198.51.100.10:80 >/dev/null 2>&1
+		rc=$?
+		case $rc in 0 | 3) ;; *) fail "flow $f: exit $rc (it must read the file)" ;; esac
+		;;
+	esac
 done
 expect_exit 0 "$N" check examples/docker-ephemeral.nacl
 expect_in "$out" "  100    allow  tcp      49152-65535  192.0.2.0/24"
