@@ -54,6 +54,10 @@ expect_exit 1 "$N" check examples/describe-network-acls.json --acl acl-nope
 expect_in "$err" "acl-nope"
 expect_exit 1 "$N" check examples/quiz.nacl --acl acl-1
 expect_eq "$err" "naclemu: examples/quiz.nacl: --acl applies to a file that holds ACLs: AWS JSON, Terraform or CloudFormation"
+expect_exit 1 "$N" check examples
+expect_eq "$err" "naclemu: examples: is a directory: expected a rule file"
+expect_exit 0 "$N" check <(cat examples/web-server.nacl)
+expect_in "$out" "valid" "a rule file from a pipe"
 expect_exit 1 "$N" check /nonexistent.nacl
 expect_eq "$err" "naclemu: /nonexistent.nacl: cannot open: No such file or directory"
 expect_exit 1 "$N" check

@@ -677,6 +677,14 @@ static const struct {
 	{ "ICMP code without type",
 	  "{'Entries': [{'RuleNumber': 1, 'Egress': true, 'RuleAction': 'deny', 'Protocol': '1', 'CidrBlock': '0.0.0.0/0', 'IcmpTypeCode': {'Code': 3}}]}", NULL, NULL,
 	  "web.json:1:129: Entries[0].IcmpTypeCode: ICMP code 3 without a type: expected a Type, or -1/-1 for all" },
+	/* EC2 answers MissingParameter: IcmpTypeCode is required for 1, and 58 in IPv6 */
+	{ "IcmpTypeCode missing, protocol 1",
+	  "{'Entries': [{'RuleNumber': 1, 'Egress': true, 'RuleAction': 'deny', 'Protocol': '1', 'CidrBlock': '0.0.0.0/0'}]}", NULL, NULL,
+	  "web.json:1:14: Entries[0]: missing IcmpTypeCode {\"Type\": T, \"Code\": C}: EC2 requires it for protocol 1 and for 58 with an IPv6 CIDR (use -1 for any type or code)" },
+	{ "IcmpTypeCode missing, protocol 58 with an IPv6 CIDR",
+	  "{'NetworkAcls': [{'Entries': [" DEFAULTS("true") ",\n"
+	  "  {'RuleNumber': 1, 'Egress': false, 'RuleAction': 'allow', 'Protocol': '58', 'Ipv6CidrBlock': '2001:db8::/32'}]}]}", NULL, NULL,
+	  "web.json:3:3: NetworkAcls[0].Entries[2]: missing IcmpTypeCode {\"Type\": T, \"Code\": C}: EC2 requires it for protocol 1 and for 58 with an IPv6 CIDR (use -1 for any type or code)" },
 	{ "default entry allows",
 	  "{'Entries': [{'RuleNumber': 32767, 'Egress': true, 'RuleAction': 'allow', 'Protocol': '-1', 'CidrBlock': '0.0.0.0/0'}]}", NULL, NULL,
 	  "web.json:1:14: Entries[0]: entry 32767 is the default rule *: expected deny, protocol -1 and CidrBlock 0.0.0.0/0" },
@@ -735,6 +743,10 @@ static const struct {
 	  "  {'RuleNumber': 2, 'Egress': false, 'RuleAction': 'deny', 'Protocol': '6', 'CidrBlock': '0.0.0.0/0', 'PortRange': {'From': 1, 'To': 2}, 'IcmpTypeCode': {}}]}",
 	  { "web.json:3:117: Entries[2].PortRange: ignored: protocol all has no ports",
 	    "web.json:4:154: Entries[3].IcmpTypeCode: ignored: protocol tcp has no ICMP type" } },
+	{ "icmpv6 without IcmpTypeCode in IPv4 entry: every type",
+	  "{'Entries': [" DEFAULTS("true") ",\n"
+	  "  {'RuleNumber': 1, 'Egress': false, 'RuleAction': 'deny', 'Protocol': '58', 'CidrBlock': '0.0.0.0/0'}]}",
+	  { NULL } },
 	{ "icmpv6 type in IPv4 entry",
 	  "{'Entries': [" DEFAULTS("true") ",\n"
 	  "  {'RuleNumber': 1, 'Egress': false, 'RuleAction': 'deny', 'Protocol': '58', 'CidrBlock': '0.0.0.0/0', 'IcmpTypeCode': {'Type': 128, 'Code': 0}}]}",

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_readers.c - the Terraform and CloudFormation readers
- * (user/rules/terraform.c, cloudformation.c) and the choice of a reader
- * (read.c): every error with its exact message and position, in each
+ * (user/rules/terraform*.c, cloudformation*.c, yaml.c) and the choice of a
+ * reader (read.c): every error with its exact message and position, in each
  * format; warnings; selection; offline resolution of intrinsic functions;
  * YAML's short forms, aliases and their limit; and the same NACL read from
  * every format giving the same model.  Table-driven: a case is an input and
@@ -661,6 +661,19 @@ static const struct rd_case cfn_yaml[] = {
 	{ "PortRange missing", "t.yaml",
 	  Y_TPL(Y_ENTRY("E", "      RuleNumber: 100\n      Protocol: 17\n      RuleAction: allow\n      CidrBlock: 0.0.0.0/0\n")),
 	  .err = "t.yaml:10:7: Resources.E.Properties.PortRange: missing: protocol udp needs a port range {\"From\": N, \"To\": M}" },
+	{ "Icmp missing, protocol 1", "t.yaml",
+	  Y_TPL(Y_ENTRY("E", "      RuleNumber: 100\n      Protocol: 1\n      RuleAction: allow\n      CidrBlock: 0.0.0.0/0\n")),
+	  .err = "t.yaml:10:7: Resources.E.Properties: missing Icmp {\"Type\": T, \"Code\": C}: EC2 requires it for protocol 1 and for 58 with an IPv6 CIDR (use -1 for any type or code)" },
+	{ "Icmp missing, protocol 58 with an IPv6 CIDR", "t.yaml",
+	  Y_TPL(Y_ENTRY("E", "      RuleNumber: 100\n      Protocol: '58'\n      RuleAction: allow\n      Ipv6CidrBlock: 2001:db8::/32\n")),
+	  .err = "t.yaml:10:7: Resources.E.Properties: missing Icmp {\"Type\": T, \"Code\": C}: EC2 requires it for protocol 1 and for 58 with an IPv6 CIDR (use -1 for any type or code)" },
+	{ "Icmp removed by AWS::NoValue", "t.yaml",
+	  Y_TPL(Y_ENTRY("E", "      RuleNumber: 100\n      Protocol: 1\n      RuleAction: allow\n      CidrBlock: 0.0.0.0/0\n      Icmp: !Ref AWS::NoValue\n")),
+	  .err = "t.yaml:10:7: Resources.E.Properties: missing Icmp {\"Type\": T, \"Code\": C}: EC2 requires it for protocol 1 and for 58 with an IPv6 CIDR (use -1 for any type or code)" },
+	{ "Icmp not needed: protocol 58 with an IPv4 CIDR", "t.yaml",
+	  Y_TPL(Y_ENTRY("E", "      RuleNumber: 100\n      Protocol: 58\n      RuleAction: allow\n      CidrBlock: 0.0.0.0/0\n")),
+	  .warn = { "t.yaml: no outbound entries: all outbound traffic is denied (only the default rule *)" },
+	  .rules = { "in 100 allow icmpv6 all 0.0.0.0/0" } },
 	{ "Icmp not an object", "t.yaml",
 	  Y_TPL(Y_ENTRY("E", "      RuleNumber: 100\n      Protocol: 1\n      RuleAction: allow\n      CidrBlock: 0.0.0.0/0\n      Icmp: [8]\n")),
 	  .err = "t.yaml:15:13: Resources.E.Properties.Icmp: expected an object {\"Type\": T, \"Code\": C}, got an array" },
@@ -746,6 +759,13 @@ static const struct rd_case cfn_json[] = {
 	{ "PortRange.To out of range", "t.json",
 	  J_TPL(J_ENTRY("InboundHTTP", "'RuleNumber': 100, 'Protocol': 6, 'RuleAction': 'allow', 'CidrBlock': '0.0.0.0/0',\n   'PortRange': {'From': 80, 'To': '65536'}")),
 	  .err = "t.json:5:36: Resources.InboundHTTP.Properties.PortRange.To: expected an integer 0..65535, got '65536'" },
+	{ "Icmp missing, protocol 1", "t.json",
+	  J_TPL(J_ENTRY("Ping", "'RuleNumber': 100, 'Protocol': 1, 'RuleAction': 'allow', 'CidrBlock': '0.0.0.0/0'")),
+	  .err = "t.json:4:63: Resources.Ping.Properties: missing Icmp {\"Type\": T, \"Code\": C}: EC2 requires it for protocol 1 and for 58 with an IPv6 CIDR (use -1 for any type or code)" },
+	{ "Icmp with -1: any type and code", "t.json",
+	  J_TPL(J_ENTRY("Ping", "'RuleNumber': 100, 'Protocol': 1, 'RuleAction': 'allow', 'CidrBlock': '0.0.0.0/0', 'Icmp': {'Code': -1, 'Type': -1}")),
+	  .warn = { "t.json: no outbound entries: all outbound traffic is denied (only the default rule *)" },
+	  .rules = { "in 100 allow icmp all 0.0.0.0/0" } },
 	{ "Fn::GetAtt", "t.json",
 	  J_TPL(J_ENTRY("InboundHTTP", "'RuleNumber': 100, 'Protocol': 6, 'RuleAction': 'allow',\n   'CidrBlock': {'Fn::GetAtt': ['Vpc', 'CidrBlock']}")),
 	  .err = "t.json:5:17: Resources.InboundHTTP.Properties.CidrBlock: InboundHTTP's CidrBlock uses Fn::GetAtt, which naclemu cannot resolve offline: expected a literal, or a Ref to a template parameter" },

@@ -9,9 +9,9 @@
  * IcmpTypeCode {Type, Code}.  Entries 32767 (IPv4) and 32768 (IPv6) are the
  * default deny that AWS lists with every ACL.
  *
- * An entry's semantics, the positions of values ("FILE:LINE:COL: PATH:
- * message") and the selection messages are validate.c's, shared with the
- * Terraform and CloudFormation readers.
+ * An entry's semantics (entry.c), the positions of values ("FILE:LINE:COL:
+ * PATH: message", jdoc.c) and the selection messages (select.c) are shared
+ * with the Terraform and CloudFormation readers.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,8 +20,11 @@
 
 #include <jansson.h>
 
+#include "rules/entry.h"
+#include "rules/jdoc.h"
 #include "rules/model.h"
 #include "rules/read.h"
+#include "rules/select.h"
 #include "rules/validate.h"
 
 /* One NetworkAcl (or {"Entries": [...]}) at @p. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -190,6 +191,7 @@ int nacl_parse_file(const char *path, const struct nacl_select *sel,
 {
 	char *buf = NULL;
 	size_t len = 0;
+	struct stat sb;
 	FILE *f;
 	int ret;
 
@@ -200,11 +202,16 @@ int nacl_parse_file(const char *path, const struct nacl_select *sel,
 			 strerror(-ret));
 		return ret;
 	}
+	/* A pipe is fine (<(terraform show -json)), a directory is not. */
+	if (!fstat(fileno(f), &sb) && S_ISDIR(sb.st_mode)) {
+		fclose(f);
+		snprintf(err, NACL_MSG_LEN, "%s: is a directory: expected a rule file", path);
+		return -EINVAL;
+	}
 	buf = malloc(NACL_FILE_MAX + 1);
 	if (!buf) {
 		fclose(f);
-		snprintf(err, NACL_MSG_LEN, "%s: out of memory", path);
-		return -ENOMEM;
+		return nacl_oom(path, err);
 	}
 	len = fread(buf, 1, NACL_FILE_MAX + 1, f);
 	if (ferror(f)) {

@@ -386,10 +386,8 @@ int nacl_parse_text(const char *name, const char *buf, size_t len,
 	}
 	/* Our own NUL-terminated copy: @buf need not be, and lines are cut. */
 	copy = malloc(len + 1);
-	if (!copy) {
-		snprintf(err, NACL_MSG_LEN, "%s: out of memory", name);
-		return -ENOMEM;
-	}
+	if (!copy)
+		return nacl_oom(name, err);
 	memcpy(copy, buf, len);
 	copy[len] = '\0';
 	end = copy + len;
