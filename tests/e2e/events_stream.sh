@@ -185,5 +185,9 @@ lab_stats server
 expect_eq "$(jq .events_suppressed <<<"$STATS")" "$m" "events_suppressed in stats --json"
 expect_eq "$(jq .events_lost <<<"$STATS")" "$k" "events_lost in stats --json"
 expect_in "$(lab_naclemu stats server)" "events suppressed"
+# status shows them too, in its text and its JSON.
+expect_eq "$("$NACLEMU" status -n "$LAB-server" -i v-server --json | jq '.[0].events_suppressed')" "$m" \
+	"events_suppressed in status --json"
+expect_in "$("$NACLEMU" status -n "$LAB-server" -i v-server)" "suppressed $m" "status text"
 expect_exit 0 lab_naclemu detach server
 finish

@@ -238,5 +238,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
+int cmd_exporter(int argc, char **argv);
 
 #endif /* NACLEMU_CLI_H */

@@ -121,9 +121,10 @@ static void status_one(const struct dp_target *t, struct dp_state *st, struct st
 	       (unsigned long long)st->rules->generation);
 	printf("  attached %s, updated %s\n", rfc3339(st->meta.attach_time, b1),
 	       rfc3339(st->meta.update_time, b2));
-	printf("  exempt %llu, subnet %llu, malformed %llu, events lost %llu\n",
+	printf("  exempt %llu, subnet %llu, malformed %llu, events lost %llu, suppressed %llu\n",
 	       (unsigned long long)tot.exempt.packets, (unsigned long long)tot.subnet.packets,
-	       (unsigned long long)tot.malformed.packets, (unsigned long long)tot.lost.packets);
+	       (unsigned long long)tot.malformed.packets, (unsigned long long)tot.lost.packets,
+	       (unsigned long long)tot.suppressed.packets);
 }
 
 /* dp_for_each_attached()'s visitor: one interface, or why it cannot be read. */
