@@ -49,7 +49,8 @@ static const char events_usage[] =
 	"denied by a rule or by the default deny (rule 32767 for IPv4, 32768 for\n"
 	"IPv6; '*' in the text), and malformed ones (rule '-' in the text; rule 0\n"
 	"and action \"malformed\" in JSON).  Without -i, every attached interface\n"
-	"(of NETNS with -n); -i without -n is in the caller's namespace.\n"
+	"(of NETNS with -n), also those attached after it started; -i without\n"
+	"-n is in the caller's namespace.\n"
 	"\n"
 	"The kernel sends at most --events-rate events per second and CPU (set\n"
 	"at attach, default 1000); every drop is still counted in 'stats'.  When\n"
@@ -157,6 +158,9 @@ int cmd_events(int argc, char **argv)
 		stream_free(&s);
 		return exit;
 	}
+	/* Without -i, interfaces attached later are followed too. */
+	s.follow = !ifname;
+	s.netns = netns;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	stream_signals_catch();
 	exit = stream_open_all(&s, netns, ifname);
@@ -241,7 +245,7 @@ int cmd_run(int argc, char **argv)
 	if (stream_add(&s, &t)) {
 		pr_err("out of memory");
 		exit = NACL_EXIT_SYSTEM;
-	} else if (stream_watch_open(&s.w[0], &e)) {
+	} else if (stream_watch_open(s.w[0], &e)) {
 		pr_err("cannot open the drop events of %s that attach just pinned", req.ifname);
 		exit = NACL_EXIT_SYSTEM;
 	} else {
@@ -250,7 +254,7 @@ int cmd_run(int argc, char **argv)
 		exit = stream_run(&s, false);
 	}
 	/* Detached (or detached and attached again) by someone else: not ours. */
-	gone = s.n && s.w[0].gone;
+	gone = s.n && s.w[0]->gone;
 	stream_free(&s);
 	if (gone)
 		return exit;

@@ -141,7 +141,7 @@ static bool watch_any_alive(struct stream *s)
 	size_t alive = 0;
 
 	for (size_t i = 0; i < s->n; i++) {
-		struct watch *w = &s->w[i];
+		struct watch *w = s->w[i];
 
 		if (!w->gone && !watch_alive(w)) {
 			w->gone = true;
@@ -161,16 +161,19 @@ static void watch_base(struct watch *w)
 /* Add the interface @t to @s, unopened. */
 int stream_add(struct stream *s, const struct dp_target *t)
 {
-	struct watch *w, *grown;
+	struct watch **grown, *w = calloc(1, sizeof(*w));
 
-	grown = realloc(s->w, (s->n + 1) * sizeof(*s->w));
-	if (!grown)
+	/* One allocation a watch: each ring's callback keeps its pointer. */
+	grown = w ? realloc(s->w, (s->n + 1) * sizeof(*s->w)) : NULL;
+	if (!grown) {
+		free(w);
 		return -ENOMEM;
+	}
 	s->w = grown;
-	w = &s->w[s->n++];
-	memset(w, 0, sizeof(*w));
+	s->w[s->n++] = w;
 	w->events_fd = w->counters_fd = w->lock_fd = -1;
 	w->t = *t;
+	w->s = s;
 	return 0;
 }
 
@@ -195,23 +198,30 @@ int stream_open_all(struct stream *s, const char *netns, const char *ifname)
 	int ret;
 
 	for (size_t i = 0; i < s->n; i++) {
-		struct watch *w = &s->w[i];
+		struct watch *w = s->w[i];
 
 		ret = stream_watch_open(w, &e);
 		if (!ret) {
-			s->w[kept++] = *w;
+			s->w[kept++] = w;
 			continue;
 		}
-		if (ret == -ENOENT && !ifname)
-			continue; /* detached since it was listed */
+		s->w[i] = NULL;
 		if (ret == -EBUSY)
 			pr_err("the drop events of %s (netns %s) are being read by another "
 			       "'naclemu events' or 'naclemu run': one reader at a time",
 			       w->t.ifname, dp_netns_label(w->t.netns));
-		else
+		else if (ret != -ENOENT || ifname)
 			pr_err("%s", e.msg);
-		if (ifname)
+		free(w);
+		if (ret == -ENOENT && !ifname)
+			continue; /* detached since it was listed */
+		if (ifname) {
+			/* The rest were never opened: free them too. */
+			for (size_t j = i + 1; j < s->n; j++)
+				free(s->w[j]);
+			s->n = kept;
 			return ret == -ENOENT ? NACL_EXIT_INVALID : NACL_EXIT_SYSTEM;
+		}
 		refused++;
 	}
 	s->n = kept;
@@ -229,6 +239,50 @@ int stream_open_all(struct stream *s, const char *netns, const char *ifname)
 	return NACL_EXIT_OK;
 }
 
+static int on_event(void *ctx, void *data, size_t size);
+
+/*
+ * Add the interfaces attached since the start (`events` without -i): each
+ * new one is opened, its ring joins @rb, and a line on stderr says so.  An
+ * interface is new when no watch that is still alive has its name.
+ */
+static void watch_new(struct stream *s, struct ring_buffer *rb)
+{
+	struct stream found = {};
+	struct dp_error e;
+	size_t n;
+
+	if (dp_for_each_attached(s->netns, NULL, stream_found, &found, &n))
+		return;
+	for (size_t i = 0; i < found.n; i++) {
+		struct watch *w = found.w[i], **grown;
+		bool known = false;
+
+		for (size_t k = 0; k < s->n && !known; k++)
+			known = !s->w[k]->gone && !strcmp(s->w[k]->t.netns, w->t.netns) &&
+				!strcmp(s->w[k]->t.ifname, w->t.ifname);
+		grown = known ? NULL : realloc(s->w, (s->n + 1) * sizeof(*s->w));
+		if (!grown || stream_watch_open(w, &e) ||
+		    ring_buffer__add(rb, w->events_fd, on_event, w)) {
+			watch_close(w);
+			free(w);
+			if (grown)
+				s->w = grown;
+			continue;
+		}
+		s->w = grown;
+		s->w[s->n++] = w;
+		w->s = s;
+		watch_base(w);
+		if (*w->t.netns && strcmp(w->t.netns, s->w[0]->t.netns))
+			snprintf(w->label, sizeof(w->label), "%s/%s", w->t.netns, w->t.ifname);
+		else
+			snprintf(w->label, sizeof(w->label), "%s", w->t.ifname);
+		fprintf(stderr, "naclemu: listening for drops on %s too\n", w->label);
+	}
+	free(found.w);
+}
+
 /*
  * Labels: the interface name, or NETNS/IFACE for those of named
  * namespaces when the interfaces watched are in more than one namespace.
@@ -238,11 +292,11 @@ void stream_labels(struct stream *s)
 	bool mixed = false;
 
 	for (size_t i = 1; i < s->n; i++)
-		if (strcmp(s->w[i].t.netns, s->w[0].t.netns))
+		if (strcmp(s->w[i]->t.netns, s->w[0]->t.netns))
 			mixed = true;
 	s->iface_width = EV_IFACE_WIDTH;
 	for (size_t i = 0; i < s->n; i++) {
-		struct watch *w = &s->w[i];
+		struct watch *w = s->w[i];
 		int len;
 
 		if (mixed && *w->t.netns)
@@ -304,10 +358,10 @@ int stream_run(struct stream *s, bool drain)
 
 	for (size_t i = 0; i < s->n && !ret; i++) {
 		if (!rb) {
-			rb = ring_buffer__new(s->w[i].events_fd, on_event, &s->w[i], NULL);
+			rb = ring_buffer__new(s->w[i]->events_fd, on_event, s->w[i], NULL);
 			ret = rb ? 0 : -errno;
 		} else {
-			ret = ring_buffer__add(rb, s->w[i].events_fd, on_event, &s->w[i]);
+			ret = ring_buffer__add(rb, s->w[i]->events_fd, on_event, s->w[i]);
 		}
 	}
 	if (ret) {
@@ -320,16 +374,16 @@ int stream_run(struct stream *s, bool drain)
 		ring_buffer__consume(rb);
 		s->discard = false;
 		for (size_t i = 0; i < s->n; i++)
-			watch_base(&s->w[i]);
+			watch_base(s->w[i]);
 	}
 	for (size_t i = 0; i < s->n; i++)
-		if (!s->w[i].rate)
+		if (!s->w[i]->rate)
 			pr_warn("drop events are off on %s (attached with --events-rate 0)",
-				s->w[i].label);
+				s->w[i]->label);
 	/* As tcpdump's "listening on": the reader is in place from here. */
 	fprintf(stderr, "naclemu: listening for drops on");
 	for (size_t i = 0; i < s->n; i++)
-		fprintf(stderr, "%s %s", i ? "," : "", s->w[i].label);
+		fprintf(stderr, "%s %s", i ? "," : "", s->w[i]->label);
 	fprintf(stderr, "\n");
 	if (!s->json)
 		fputs(ev_text_header(s->iface_width, hdr), stdout);
@@ -355,17 +409,22 @@ int stream_run(struct stream *s, bool drain)
 			exit = NACL_EXIT_SYSTEM;
 			break;
 		}
-		/* About once a second: stop when every interface was detached. */
+		/*
+		 * About once a second: follow interfaces attached since (without
+		 * -i), or stop when every interface was detached (with -i).
+		 */
 		if (now - last_check >= 1) {
 			last_check = now;
-			if (!watch_any_alive(s))
+			if (!watch_any_alive(s) && !s->follow)
 				break;
+			if (s->follow)
+				watch_new(s, rb);
 		}
 	}
 	ring_buffer__free(rb);
 	fflush(stdout);
 	for (size_t i = 0; i < s->n; i++) {
-		struct watch *w = &s->w[i];
+		struct watch *w = s->w[i];
 
 		suppressed += slot_packets(w->counters_fd, NACLEMU_SLOT_EVENTS_SUPPRESSED) -
 			      w->base_suppressed;
@@ -379,8 +438,10 @@ int stream_run(struct stream *s, bool drain)
 
 void stream_free(struct stream *s)
 {
-	for (size_t i = 0; i < s->n; i++)
-		watch_close(&s->w[i]);
+	for (size_t i = 0; i < s->n; i++) {
+		watch_close(s->w[i]);
+		free(s->w[i]);
+	}
 	free(s->w);
 	s->w = NULL;
 	s->n = 0;

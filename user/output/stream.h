@@ -32,7 +32,9 @@ struct watch {
 
 /* What one `events` or `run` reads and how it prints. */
 struct stream {
-	struct watch *w;
+	struct watch **w; /* one allocation each: the rings keep the pointers */
+	bool follow;       /* add interfaces attached later (events without -i) */
+	const char *netns; /* with @follow: only this namespace (NULL: all) */
 	size_t n;
 	bool json;
 	__u64 count;    /* stop after this many events; 0 = no limit */
