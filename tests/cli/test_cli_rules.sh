@@ -96,6 +96,9 @@ if [ "$(id -u)" = 0 ]; then
 	one_line "events of a missing interface"
 	expect_exit 2 "$N" attach -n "nclt-nons$$" -i eth9 examples/web-server.nacl
 	expect_in "$err" "network namespace nclt-nons$$ does not exist"
+	# The locks these commands took (datapath/lock.c keeps lock files).
+	rm -f "/run/naclemu/lock/root/$ghost"
+	rm -rf "/run/naclemu/lock/nclt-nons$$"
 else
 	echo "not root: the missing-interface cases are not run"
 fi

@@ -21,7 +21,7 @@ ns=$LAB-server dev=v-server
 root=/sys/fs/bpf/naclemu
 elsewhere=/sys/fs/bpf/nclt-elsewhere$$
 printf 'inbound\n  100 allow all - 0.0.0.0/0\noutbound\n  100 allow all - 0.0.0.0/0\n' >"$LAB_TMP/a.nacl"
-trap 'rm -rf "$elsewhere" "${root:?}/$ns" "${root:?}/$LAB-other"; lab_cleanup' EXIT
+trap 'rm -rf "$elsewhere" "${root:?}/$ns" "${root:?}/$LAB-other"; rm -f /run/naclemu/lock/root/X; lab_cleanup' EXIT
 
 # The namespace's folder is a link to a folder outside the root.
 mkdir -p "$root" "$elsewhere"

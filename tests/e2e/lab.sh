@@ -279,9 +279,12 @@ lab_cleanup() {
 	done
 	for ns in "${LAB_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
-		# State that a failed detach left (our own namespaces' only).
+		# State that a failed detach left (our own namespaces' only), and
+		# the interface locks of our namespaces (no command runs any more).
 		[ -e "$LAB_PIN_ROOT/$ns" ] && rm -rf "${LAB_PIN_ROOT:?}/$ns"
+		rm -rf "/run/naclemu/lock/$ns"
 	done
+	rmdir "$LAB_PIN_ROOT" 2>/dev/null
 	[ -z "$LAB_TMP" ] || rm -rf "$LAB_TMP"
 	LAB_PIDS=() LAB_ATTACHED=() LAB_TMP=
 	return $rc
