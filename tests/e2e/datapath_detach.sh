@@ -178,4 +178,6 @@ expect_exit 0 "$NACLEMU" detach -n "$gns" -i gone0
 expect_in "$out" "the interface no longer exists, pinned state removed"
 [ -e "/sys/fs/bpf/naclemu/$gns" ] && { fail "pins left after detach of a deleted namespace"; rm -rf "/sys/fs/bpf/naclemu/$gns"; }
 expect_exit 1 "$NACLEMU" detach -n "$gns" -i gone0
+# The locks of the namespaces that are not the lab's (datapath/lock.c).
+rm -rf "/run/naclemu/lock/$gns" "/run/naclemu/lock/nclt-nosuch-$$"
 finish

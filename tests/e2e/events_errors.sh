@@ -80,4 +80,5 @@ expect_exit 1 lab_naclemu detach server --events-rate 5
 expect_exit 0 lab_naclemu detach server
 expect_exit 1 "$NACLEMU" attach -n "$ns" -i "$dev" "$LAB_TMP/open.nacl" --events-rate 1000001
 expect_in "$err" "--events-rate wants 0..1000000"
+rm -f /run/naclemu/lock/root/nclt-eve-no0 # the lock of the interface that never was
 finish
