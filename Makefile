@@ -148,6 +148,11 @@ $(OUT)/tests/%: tests/unit/%.c $(OUT)/libnacl-san.a $(TEST_HDRS) $(OUT)/naclemu.
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -Itests/unit $< $(OUT)/libnacl-san.a $(LDLIBS) -lcmocka -o $@
 
+# The end-to-end tests' tcx tool (tests/tools/tcx.c): bpftool 7.1 knows no tcx.
+$(OUT)/tests/tcx: tests/tools/tcx.c | $(DEPS_STAMP) $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+
 # libFuzzer target for the rule-file readers.
 FUZZ_SRCS := $(wildcard user/rules/*.c)
 $(OUT)/fuzz_parse: tests/fuzz/fuzz_parse.c $(FUZZ_SRCS) $(HDRS) | $(TEST_DEPS_STAMP) $(OUT)
@@ -159,7 +164,8 @@ include docs/man/man.mk
 
 # ---- tests -----------------------------------------------------------------
 .PHONY: test test-build fuzz
-test-build: $(OUT)/naclemu $(OUT)/naclemu-san $(UNIT_BINS) $(OUT)/naclemu.bpf.o $(OUT)/fuzz_parse man | $(TEST_DEPS_STAMP)
+test-build: $(OUT)/naclemu $(OUT)/naclemu-san $(UNIT_BINS) $(OUT)/tests/tcx $(OUT)/naclemu.bpf.o \
+	$(OUT)/fuzz_parse man | $(TEST_DEPS_STAMP)
 
 # The one test command (README, .ci/run): every unit, CLI, BPF and
 # end-to-end test, then a short fuzz run.  Root is needed for the BPF and

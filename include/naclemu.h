@@ -301,12 +301,15 @@ _Static_assert(sizeof(struct naclemu_frag_val) == 8, "frag value layout");
  * state of its own layout, and detaches state of any layout.  Raise
  * NACLEMU_STATE_LAYOUT whenever a pinned map's value changes.
  *
+ * Layout 3 added the tcx links (pinned as link_ingress, link_egress) and
+ * NACLEMU_META_HOOK_TCX.
+ *
  * Layout 1 (naclemu 0.1.0) had no version: its meta began with the magic
  * NACLEMU_META_MAGIC_V1, then ifindex at byte 4 and created_qdisc at byte
  * 16.  From layout 2 on, meta begins with struct naclemu_meta_head, which
  * every later layout keeps as it is, so that any build can detach.
  */
-#define NACLEMU_STATE_LAYOUT 2
+#define NACLEMU_STATE_LAYOUT 3
 #define NACLEMU_META_MAGIC 0x4e414d45u    /* "NAME": naclemu meta, layout >= 2 */
 #define NACLEMU_META_MAGIC_V1 0x4e41434cu /* "NACL": layout 1 */
 #define NACLEMU_META_V1_IFINDEX_OFF 4
@@ -315,6 +318,7 @@ _Static_assert(sizeof(struct naclemu_frag_val) == 8, "frag value layout");
 /* Bits of naclemu_meta_head.flags. */
 #define NACLEMU_META_CREATED_QDISC 0x1 /* attach created the clsact qdisc */
 #define NACLEMU_META_QDISC_INTENT 0x2  /* attach found none and may create it */
+#define NACLEMU_META_HOOK_TCX 0x4      /* tcx links, not TC filters (layout 3) */
 
 /*
  * naclemu_meta.state: where an operation on the interface is.  A record

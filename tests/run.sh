@@ -4,7 +4,9 @@
 #
 #   cmocka unit tests   build/tests/test_*      (each case counted)
 #   CLI tests           tests/cli/*.sh          (exit 0 pass, 77 skip)
-#   end-to-end tests    tests/e2e/*.sh          (root: netns + veth)
+#   end-to-end tests    tests/e2e/*.sh          (root: netns + veth), once
+#                                               per hook: tcx (where the
+#                                               kernel has it) and clsact
 #   fuzz smoke run      build/fuzz_parse        (FUZZ_SECONDS, default 20)
 #
 # A test's output goes to $OUT/test-logs/NAME.log and is shown when it fails;
@@ -60,11 +62,13 @@ run_cmocka() {
 	fi
 }
 
+# run_script SCRIPT [HOOK]: with HOOK, the test attaches on that hook
+# (NACLEMU_HOOK) and its name says so.
 run_script() {
-	local script=$1 name log rc
-	name=$(basename "$(dirname "$script")")/$(basename "$script" .sh)
-	log=$LOGS/${name//\//_}.log
-	bash "$script" >"$log" 2>&1
+	local script=$1 hook=${2:-} name log rc
+	name=$(basename "$(dirname "$script")")/$(basename "$script" .sh)${hook:+ [$hook]}
+	log=$LOGS/${name//[\/ \[\]]/_}.log
+	NACLEMU_HOOK=${hook:-${NACLEMU_HOOK:-}} bash "$script" >"$log" 2>&1
 	rc=$?
 	case $rc in
 	0) passed=$((passed + 1)); echo "ok    $name" ;;
@@ -79,9 +83,24 @@ for bin in "$OUT"/tests/test_*; do
 	[ -x "$bin" ] || continue
 	want "$(basename "$bin")" && run_cmocka "$bin"
 done
-for script in tests/cli/*.sh tests/e2e/*.sh; do
+# The hooks of the end-to-end tests: NACLEMU_HOOK if set, else both that
+# this kernel has.
+if [ -n "${NACLEMU_HOOK:-}" ] && [ "$NACLEMU_HOOK" != auto ]; then
+	hooks=$NACLEMU_HOOK
+elif [ -x "$OUT/tests/tcx" ] && "$OUT/tests/tcx" probe 2>/dev/null; then
+	hooks="tcx clsact"
+else
+	hooks=clsact
+fi
+for script in tests/cli/*.sh; do
 	[ -f "$script" ] || continue
 	want "$script" && run_script "$script"
+done
+for hook in $hooks; do
+	for script in tests/e2e/*.sh; do
+		[ -f "$script" ] || continue
+		want "$script" && run_script "$script" "$hook"
+	done
 done
 if want fuzz && [ -x "$OUT/fuzz_parse" ] && [ "$FUZZ_SECONDS" != 0 ]; then
 	mkdir -p "$OUT/fuzz-corpus"

@@ -8,7 +8,7 @@
 # right before that step (every step of attach, update and detach, so
 # every window is hit), and kill -9 from outside at a random instant of the
 # command's run (KILL_TRIALS times each, default 12).  After each kill:
-#   - no pins: none of our filters and no clsact qdisc of ours;
+#   - no pins: none of our filters or tcx links and no clsact qdisc of ours;
 #   - pins: status either lists the interface "attached" with both our
 #     filters in place, or lists nothing and says "interrupted" or
 #     "incomplete"; a rules file it names is the one whose rules are live;
@@ -24,6 +24,8 @@ TRIALS=${KILL_TRIALS:-12}
 ATTACH_STEPS="attach.bpffs attach.load attach.rules attach.meta attach.pin attach.filters attach.intent attach.filter-egress attach.record"
 UPDATE_STEPS="update.slots update.counters update.intent update.install update.record"
 DETACH_STEPS="detach.unhook detach.unpin"
+# On tcx there is no qdisc, so no intent to create one.
+[ "$NACLEMU_HOOK" = tcx ] && ATTACH_STEPS=${ATTACH_STEPS/attach.intent /}
 
 lab_init "nclt-kill$$"
 lab_subnet a 192.0.2.1/24
@@ -39,7 +41,7 @@ for k in 1 2 3; do
 	} >"$LAB_TMP/r$k.nacl"
 done
 
-ours() { tc -n "$ns" filter show dev "$dev" "$1" 2>/dev/null | grep -c "pref 1 bpf.*handle 0x4e41"; }
+ours() { lab_our_progs "$ns" "$dev" "$1" 2>/dev/null; }
 has_clsact() { tc -n "$ns" qdisc show dev "$dev" | grep -q clsact; }
 
 # check_state WHAT: what status says is what the kernel has.  Sets $listed.

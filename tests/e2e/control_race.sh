@@ -28,7 +28,7 @@ printf 'inbound\n  100 allow all - 0.0.0.0/0\noutbound\n  100 allow all - 0.0.0.
 printf 'inbound\n  100 allow tcp 22 0.0.0.0/0\n  110 deny all - 0.0.0.0/0\noutbound\n  100 allow all - 0.0.0.0/0\n' \
 	>"$LAB_TMP/b.nacl"
 
-ours() { tc -n "$ns" filter show dev "$dev" "$1" 2>/dev/null | grep -c "pref 1 bpf.*handle 0x4e41"; }
+ours() { lab_our_progs "$ns" "$dev" "$1" 2>/dev/null; }
 nothing_left() {
 	[ -e "$pins" ] && fail "$1: pins left"
 	[ "$(ours ingress)" = 0 ] || fail "$1: ingress filter left"
@@ -58,8 +58,10 @@ for i in $(seq "$TRIALS"); do
 	wait $p1; r1=$?
 	expect_eq "$r1" 0 "attach racing an update ($i)"
 	case $r2 in 0 | 1) ;; *) fail "update racing attach ($i): exit $r2: $(cat "$LAB_TMP/e2")" ;; esac
-	expect_eq "$("$N" status -n "$ns" -i "$dev" --json | jq -r '.[0].created_qdisc')" true \
-		"created_qdisc after attach|update ($i)"
+	# The record the update rewrote keeps what attach made (the qdisc on clsact).
+	expect_eq "$("$N" status -n "$ns" -i "$dev" --json | jq -r '.[0] | "\(.hook) \(.created_qdisc)"')" \
+		"$NACLEMU_HOOK $([ "$NACLEMU_HOOK" = clsact ] && echo true || echo false)" \
+		"hook and created_qdisc after attach|update ($i)"
 	expect_exit 0 "$N" detach -n "$ns" -i "$dev"
 	nothing_left "attach|update $i"
 done

@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: MIT
 # tests/e2e/datapath_detach.sh - naclemu touches only what it created.
 #
-# A foreign TC filter (a BPF direct-action program, compiled here, that
-# drops UDP to port 7777 and counts what it sees) on the same ingress hook
-# keeps working through attach, update and detach: naclemu passes
-# allowed packets on (TC_ACT_UNSPEC) instead of ending the chain.  Detach
-# leaves no filter of ours, no pin and no map or program behind, keeps a
-# clsact qdisc it did not create (or that has other filters), and removes
-# the one it created when nothing else uses it.
+# A foreign program (BPF, compiled here, that drops UDP to port 7777 and
+# counts what it sees) on the same ingress, as a TC filter and, on tcx, as
+# a tcx link, keeps working through attach, update and detach: naclemu
+# passes allowed packets on (TC_ACT_UNSPEC, which is tcx's TCX_NEXT)
+# instead of ending the chain.  Detach leaves no filter or link of ours, no
+# pin and no map or program behind, keeps a clsact qdisc it did not create
+# (or that has other filters), and removes the one it created when nothing
+# else uses it; on tcx, attach creates no qdisc at all.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 . tests/e2e/lab.sh
@@ -58,16 +59,28 @@ add_foreign() {
 		obj "$LAB_TMP/foreign.o" sec tc || fail "cannot add the foreign filter"
 }
 
+# The foreign program as a tcx link, after ours (tcx only).
+foreign_pin=/sys/fs/bpf/nclt-foreign-$$
+add_foreign_tcx() {
+	"$TCX" -n "$ns" attach "$dev" ingress "$LAB_TMP/foreign.o" "$foreign_pin" ||
+		fail "cannot attach the foreign tcx program"
+}
+trap 'rm -f "$foreign_pin"; lab_cleanup' EXIT
+
 udp_result() { lab_conns client udp --dst "192.0.2.20:$1" --count 2 --timeout 0.4 | conns_count ok; }
 foreign_hits() {
 	local id
-	id=$(tc -n "$ns" -j filter show dev "$dev" ingress |
-		jq '[.[] | select(.options.handle == "0x7") | .options.prog.id][0] // empty')
+	if [ -e "$foreign_pin" ]; then
+		id=$("$TCX" -n "$ns" query "$dev" ingress | awk '$2 == "foreign" { print $1 }')
+	else
+		id=$(tc -n "$ns" -j filter show dev "$dev" ingress |
+			jq '[.[] | select(.options.handle == "0x7") | .options.prog.id][0] // empty')
+	fi
 	[ -n "$id" ] || { echo 0; return; }
 	id=$(bpftool -j prog show id "$id" | jq '.map_ids[0]')
 	bpftool -j map dump id "$id" | jq '.[0].formatted.value[".bss"][0].seen // 0'
 }
-our_filters() { tc -n "$ns" filter show dev "$dev" "$1" | grep -c 'handle 0x4e41'; }
+our_filters() { lab_our_progs "$ns" "$dev" "$1"; }
 has_clsact() { tc -n "$ns" qdisc show dev "$dev" | grep -c clsact; }
 
 # check_foreign WHEN: the foreign filter still drops 7777, 7778 still passes.
@@ -126,8 +139,36 @@ check_gone
 expect_eq "$(has_clsact)" 1 "the foreign clsact qdisc after detach"
 check_foreign "after detach"
 
-# 2. naclemu creates clsact; a foreign filter joins later: the qdisc stays.
 tc -n "$ns" qdisc del dev "$dev" clsact
+if [ "$NACLEMU_HOOK" = tcx ]; then
+	# 1b. A foreign tcx program was there first: ours runs before it, it
+	# keeps working, and it stays after detach.
+	add_foreign_tcx
+	check_foreign "before attach (tcx)"
+	expect_exit 0 lab_attach server "$LAB_TMP/open.nacl"
+	expect_in "$out" "tcx" "attach's line"
+	expect_eq "$("$TCX" -n "$ns" query "$dev" ingress | awk '{ print $2 }' | tr '\n' ' ')" \
+		"naclemu_ingress foreign " "the programs on tcx ingress, in order"
+	expect_eq "$(has_clsact)" 0 "a clsact qdisc made by attach on tcx"
+	check_foreign "after attach (tcx)"
+	expect_exit 0 lab_naclemu update server "$LAB_TMP/udp.nacl"
+	check_foreign "after update (tcx)"
+	record_ids
+	expect_exit 0 lab_naclemu detach server
+	check_gone
+	expect_eq "$("$TCX" -n "$ns" query "$dev" ingress | awk '{ print $2 }')" foreign \
+		"the programs on tcx ingress after detach"
+	check_foreign "after detach (tcx)"
+	rm -f "$foreign_pin"
+	# On tcx, no qdisc is made or removed.
+	expect_exit 0 lab_attach server "$LAB_TMP/open.nacl"
+	expect_eq "$(has_clsact)" 0 "clsact after attach on tcx"
+	record_ids
+	expect_exit 0 lab_naclemu detach server
+	expect_not_in "$out" "qdisc"
+	check_gone
+else
+# 2. naclemu creates clsact; a foreign filter joins later: the qdisc stays.
 expect_exit 0 lab_attach server "$LAB_TMP/open.nacl"
 expect_eq "$(has_clsact)" 1 "clsact created by attach"
 add_foreign
@@ -147,6 +188,7 @@ expect_exit 0 lab_naclemu detach server
 expect_in "$out" "clsact qdisc removed"
 check_gone
 expect_eq "$(has_clsact)" 0 "clsact after detach"
+fi
 
 # Errors: one line, the right exit status, nothing half-attached.
 expect_exit 1 lab_naclemu detach server

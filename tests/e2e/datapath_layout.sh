@@ -6,10 +6,11 @@
 # After a real attach, the attach record (the pinned map "meta") is
 # replaced by one as another naclemu build would have written it: layout 1
 # (naclemu 0.1.0: magic "NACL", no version, ifindex at byte 4,
-# created_qdisc at byte 16) or a future layout 3 (the versioned head).
-# update, stats, events and run refuse it naming both layouts; status warns
-# and goes on; detach removes the filters, the qdisc attach created and the
-# pins.
+# created_qdisc at byte 16), layout 2 (the versioned head, clsact only) or
+# a future layout 4 (the versioned head; tcx links when the head's flags
+# say so).  update, stats, events and run refuse it naming both layouts;
+# status warns and goes on; detach removes the filters or links, the qdisc
+# attach created and the pins.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 . tests/e2e/lab.sh
@@ -44,16 +45,22 @@ fake_meta() {
 }
 
 ifindex=$(ip -n "$ns" -o link show "$dev" | cut -d: -f1)
-for layout in 1 3; do
-	expect_exit 0 lab_attach server "$LAB_TMP/a.nacl"
+ORIG_HOOK=$NACLEMU_HOOK
+for layout in 1 2 4; do
+	# Layouts 1 and 2 knew clsact only.
+	hook=$NACLEMU_HOOK
+	[ "$layout" = 4 ] || hook=clsact
+	expect_exit 0 env NACLEMU_HOOK="$hook" "$NACLEMU" attach -n "$ns" -i "$dev" "$LAB_TMP/a.nacl"
+	flags=1 # created the qdisc
+	[ "$hook" = tcx ] && flags=4 # tcx links
 	if [ "$layout" = 1 ]; then
 		# magic "NACL" (0x4e41434c), ifindex, handle, priority, created_qdisc = 1.
 		fake_meta 1032 "$(le32 0x4e41434c) $(le32 "$ifindex") $(le32 0x4e41) $(le32 1) 01"
 	else
-		# magic "NAME" (0x4e414d45), layout 3, size 2048, ifindex, flags = created qdisc.
-		fake_meta 2048 "$(le32 0x4e414d45) 03 00 00 08 $(le32 "$ifindex") $(le32 1)"
+		# magic "NAME" (0x4e414d45), layout, size 2048, ifindex, flags.
+		fake_meta 2048 "$(le32 0x4e414d45) 0$layout 00 00 08 $(le32 "$ifindex") $(le32 $flags)"
 	fi
-	want="naclemu: $dev was attached by naclemu with state layout $layout; this is layout 2: run 'naclemu detach -n $ns -i $dev' and attach again"
+	want="naclemu: $dev was attached by naclemu with state layout $layout; this is layout 3: run 'naclemu detach -n $ns -i $dev' and attach again"
 
 	expect_exit 2 "$NACLEMU" update -n "$ns" -i "$dev" "$LAB_TMP/a.nacl"
 	expect_eq "$err" "$want" "update of layout $layout"
@@ -67,10 +74,18 @@ for layout in 1 3; do
 	expect_eq "$err" "naclemu: warning: ${want#naclemu: }" "status of layout $layout"
 
 	expect_exit 0 "$NACLEMU" detach -n "$ns" -i "$dev"
-	expect_in "$out" "clsact qdisc removed" "detach of layout $layout"
+	if [ "$hook" = clsact ]; then
+		expect_in "$out" "clsact qdisc removed" "detach of layout $layout"
+	else
+		expect_not_in "$out" "qdisc" "detach of layout $layout on tcx"
+	fi
 	[ -e "$pins" ] && fail "layout $layout: pins left after detach: $(ls "$pins")"
 	[ -n "$(tc -n "$ns" filter show dev "$dev" ingress)" ] && fail "layout $layout: ingress filter left"
 	[ -n "$(tc -n "$ns" filter show dev "$dev" egress)" ] && fail "layout $layout: egress filter left"
+	NACLEMU_HOOK=$hook
+	expect_eq "$(lab_our_progs "$ns" "$dev" ingress)$(lab_our_progs "$ns" "$dev" egress)" 00 \
+		"layout $layout: naclemu programs on the hooks after detach"
+	NACLEMU_HOOK=$ORIG_HOOK
 	tc -n "$ns" qdisc show dev "$dev" | grep -q clsact && fail "layout $layout: clsact qdisc left"
 done
 

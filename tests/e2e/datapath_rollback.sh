@@ -6,7 +6,7 @@
 # NACLEMU_FAULT=STEP makes the datapath library fail at that step
 # (datapath/ops.c calls dp_fault() before each).  For every step of attach:
 # the command fails with exit 2 naming the step, and then there is no pin,
-# no filter on either hook, no clsact qdisc if there was none before, a
+# no filter or tcx link on either hook, no clsact qdisc if there was none before, a
 # foreign qdisc and filter untouched if there were, no naclemu program left
 # loaded, and a plain attach works.  For every step of update: exit 2, and
 # the rules, generation and record are those from before.
@@ -19,6 +19,8 @@ command -v bpftool >/dev/null || skip "bpftool is not installed"
 
 ATTACH_STEPS="attach.bpffs attach.load attach.rules attach.meta attach.pin attach.filters attach.intent attach.filter-egress attach.record"
 UPDATE_STEPS="update.slots update.counters update.intent update.install update.record"
+# On tcx there is no qdisc, so no intent to create one.
+[ "$NACLEMU_HOOK" = tcx ] && ATTACH_STEPS=${ATTACH_STEPS/attach.intent /}
 
 lab_init "nclt-rb$$"
 lab_subnet a 192.0.2.1/24
@@ -41,6 +43,10 @@ nothing_left() {
 	[ -e "$pins" ] && fail "$step: pins left in $pins: $(ls "$pins")"
 	[ -n "$(filters ingress)" ] && fail "$step: ingress filter left: $(filters ingress)"
 	[ -n "$(filters egress)" ] && fail "$step: egress filter left: $(filters egress)"
+	[ "$(lab_our_progs "$ns" "$dev" ingress)$(lab_our_progs "$ns" "$dev" egress)" = 00 ] ||
+		fail "$step: a naclemu program is left on a hook"
+	# The kernel frees unpinned links and programs asynchronously.
+	for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(our_progs)" = "$before" ] && break; sleep 0.2; done
 	[ "$(our_progs)" = "$before" ] || fail "$step: naclemu programs left loaded: $(our_progs)"
 }
 
@@ -48,7 +54,12 @@ before=$(our_progs)
 for step in $ATTACH_STEPS; do
 	expect_exit 2 env NACLEMU_FAULT="$step" "$NACLEMU" attach -n "$ns" -i "$dev" "$LAB_TMP/a.nacl"
 	case $step in
-	attach.filter-egress) expect_in "$err" "cannot add the TC filters" "attach with $step failing" ;;
+	attach.filter-egress)
+		if [ "$NACLEMU_HOOK" = tcx ]; then
+			expect_in "$err" "cannot attach the tcx links" "attach with $step failing"
+		else
+			expect_in "$err" "cannot add the TC filters" "attach with $step failing"
+		fi ;;
 	*) expect_in "$err" "$step failed" "attach with $step failing" ;;
 	esac
 	nothing_left "$step"

@@ -3,7 +3,7 @@
 # tests/e2e/events_run.sh - `naclemu run` = attach + events + detach: it
 # prints the drops while it runs and leaves nothing behind however it ends
 # (SIGINT, SIGTERM, --timeout, --count, stdout closed by `| head`): no TC
-# filter of naclemu, no clsact qdisc it created, no pin, no map or program.
+# filter or tcx link of naclemu, no clsact qdisc it created, no pin, no map or program.
 # It never detaches what it did not attach (an interface already attached
 # stays attached, one detached under it is not detached again), and a bad
 # rule file attaches nothing.
@@ -66,8 +66,8 @@ record_ids() {
 # check_gone WHEN: nothing of naclemu is left on the interface or in BPF.
 check_gone() {
 	local id
-	expect_eq "$(tc -n "$ns" filter show dev "$dev" ingress | grep -c 'handle 0x4e41')" 0 "ingress filters $1"
-	expect_eq "$(tc -n "$ns" filter show dev "$dev" egress | grep -c 'handle 0x4e41')" 0 "egress filters $1"
+	expect_eq "$(lab_our_progs "$ns" "$dev" ingress)" 0 "naclemu programs on ingress $1"
+	expect_eq "$(lab_our_progs "$ns" "$dev" egress)" 0 "naclemu programs on egress $1"
 	expect_eq "$(tc -n "$ns" qdisc show dev "$dev" | grep -c clsact)" 0 "clsact qdisc $1"
 	[ -e "/sys/fs/bpf/naclemu/$ns" ] && fail "pins left $1: $(ls -R "/sys/fs/bpf/naclemu/$ns")"
 	# The kernel frees unpinned, unattached objects asynchronously.
@@ -92,7 +92,11 @@ end_by() {
 	expect_eq "$?" 0 "exit status of run after SIG$1"
 	expect_eq "$(jq -r '"\(.rule) \(.dst_port)"' "$LAB_TMP/run.out")" "32767 7001" "events of run (SIG$1)"
 	expect_in "$(cat "$LAB_TMP/run.err")" "naclemu: 1 events, 0 suppressed by the rate limit, 0 lost (ring buffer full)"
-	expect_in "$(cat "$LAB_TMP/run.err")" "detached from $dev (netns $ns), clsact qdisc removed"
+	if [ "$NACLEMU_HOOK" = clsact ]; then
+		expect_in "$(cat "$LAB_TMP/run.err")" "detached from $dev (netns $ns), clsact qdisc removed"
+	else
+		expect_in "$(cat "$LAB_TMP/run.err")" "detached from $dev (netns $ns)"
+	fi
 	check_gone "after SIG$1"
 }
 
@@ -164,7 +168,7 @@ check_gone "after an outside detach"
 expect_exit 0 lab_attach server "$LAB_TMP/server.nacl"
 expect_exit 1 "$NACLEMU" run -n "$ns" -i "$dev" "$LAB_TMP/server.nacl" --timeout 1
 expect_in "$err" "already attached"
-expect_eq "$(tc -n "$ns" filter show dev "$dev" ingress | grep -c 'handle 0x4e41')" 1 "the first attach's filter"
+expect_eq "$(lab_our_progs "$ns" "$dev" ingress)" 1 "the first attach's program on ingress"
 [ -e "$pins/events" ] || fail "run removed the pins of an attach it did not make"
 expect_exit 0 lab_naclemu detach server
 

@@ -33,6 +33,14 @@ if [ -z "${PYTHON:-}" ]; then
 	if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 fi
 LAB_PIN_ROOT=/sys/fs/bpf/naclemu
+TCX=${TCX:-$LAB_ROOT/build/tests/tcx}
+# The hook every attach of the test uses (naclemu reads NACLEMU_HOOK):
+# tests/run.sh runs the end-to-end tests once on tcx (where the kernel has
+# it) and once on clsact; run alone, a test takes the kernel's default.
+if [ -z "${NACLEMU_HOOK:-}" ] || [ "$NACLEMU_HOOK" = auto ]; then
+	if "$TCX" probe 2>/dev/null; then NACLEMU_HOOK=tcx; else NACLEMU_HOOK=clsact; fi
+fi
+export NACLEMU_HOOK
 # Connect timeout of the scenarios' clients (seconds): ample on a loaded
 # machine, and shorter than TCP's first SYN retransmission (1 s), so a
 # failed connection sends one SYN and gets at most one SYN-ACK.
@@ -250,6 +258,16 @@ lab_conns() {
 	local host=$1
 	shift
 	ip netns exec "$LAB-$host" "$PYTHON" "$CONNS" "$@"
+}
+
+# lab_our_progs NETNS DEV ingress|egress: how many naclemu programs run on
+# that hook of DEV (its TC filters with our handle, or its tcx programs).
+lab_our_progs() {
+	if [ "$NACLEMU_HOOK" = tcx ]; then
+		"$TCX" -n "$1" query "$2" "$3" | grep -c ' naclemu_'
+	else
+		tc -n "$1" filter show dev "$2" "$3" | grep -c 'handle 0x4e41'
+	fi
 }
 
 # conns_count RESULT < conns output: how many lines have that result.

@@ -99,7 +99,7 @@ if [ "$v" = none ] || [ "$v" -lt "$lo" ] || [ "$v" -gt "$hi" ]; then
 fi
 expect_eq "$(metric "$m" naclemu_rules_generation)" 1 "generation"
 expect_eq "$(metric "$m" naclemu_events_lost_total)" 0 "events lost"
-expect_in "$m" "naclemu_attached_info{netns=\"$NS\",interface=\"v-server\",rules=\"$rules\",hook=\"clsact\"} 1"
+expect_in "$m" "naclemu_attached_info{netns=\"$NS\",interface=\"v-server\",rules=\"$rules\",hook=\"$NACLEMU_HOOK\"} 1"
 expect_in "$m" "naclemu_build_info{version=\"$("$NACLEMU" --version | awk '{print $2}')\"} 1"
 expect_in "$m" "# TYPE naclemu_packets_total counter"
 expect_in "$m" "# TYPE naclemu_rules_generation gauge"
@@ -302,7 +302,7 @@ cp "$rules" "$odd"
 expect_exit 0 "$NACLEMU" attach -n "$LAB-client" -i v-client "$odd"
 LAB_ATTACHED+=(client)
 expect_exit 0 "$NACLEMU" metrics
-expect_in "$out" "interface=\"v-client\",rules=\"$LAB_TMP/q\\\"uote\\\\back.nacl\",hook=\"clsact\"} 1" \
+expect_in "$out" "interface=\"v-client\",rules=\"$LAB_TMP/q\\\"uote\\\\back.nacl\",hook=\"$NACLEMU_HOOK\"} 1" \
 	"escaped rules label"
 if command -v promtool >/dev/null; then
 	_checks=$((_checks + 1))

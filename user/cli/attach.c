@@ -14,10 +14,12 @@
 static const char attach_usage[] =
 	"Usage: naclemu attach [-n NETNS] -i IFACE RULES [SELECT]\n"
 	"                      [--subnet CIDR]... [--exempt CIDR]... [--vpc CIDR]... [--events-rate N]\n"
+	"                      [--hook tcx|clsact|auto]\n"
 	"\n"
 	"Load the NACL datapath and attach it to both directions of IFACE:\n"
-	"inbound rules at TC ingress, outbound rules at TC egress.  The state is\n"
-	"pinned under /sys/fs/bpf/naclemu/ and outlives the command.  Other TC\n"
+	"inbound rules at ingress, outbound rules at egress, with tcx links\n"
+	"(Linux 6.6+) or clsact TC filters.  The state is pinned under\n"
+	"/sys/fs/bpf/naclemu/ and outlives the command.  Other programs and\n"
 	"filters on IFACE keep working.\n"
 	"\n"
 	"Options:\n"
@@ -30,6 +32,8 @@ static const char attach_usage[] =
 	"      --vpc CIDR      the VPC's IPv4 CIDR: DNS to and from its base + 2, the\n"
 	"                      Route 53 Resolver, is not filtered (repeatable)\n"
 	"      --events-rate N drop events per second and CPU, 0 = off (default 1000)\n"
+	"      --hook HOOK     tcx, clsact, or auto (default: tcx where the kernel\n"
+	"                      has it; the environment variable NACLEMU_HOOK too)\n"
 	"  -v, --verbose       show libbpf messages and the verifier log\n"
 	"\n"
 	"Exit status: 0 attached, 1 invalid rules or arguments (or already\n"
@@ -61,9 +65,25 @@ int attach_parse_opt(const char *cmd, int c, const char *arg, struct attach_req 
 			return nacl_usage_error(cmd, "--events-rate wants 0..%d, not '%s'",
 						NACLEMU_EVENTS_RATE_MAX, arg);
 		return NACL_EXIT_OK;
+	case CLI_OPT_HOOK:
+		if (dp_hook_parse(arg, &req->hook))
+			return nacl_usage_error(cmd, "--hook wants tcx, clsact or auto, not '%s'", arg);
+		return NACL_EXIT_OK;
 	default:
 		return 1;
 	}
+}
+
+int attach_req_init(const char *cmd, struct attach_req *req)
+{
+	const char *hook = getenv("NACLEMU_HOOK");
+
+	memset(req, 0, sizeof(*req));
+	req->events_rate = 1000;
+	if (hook && *hook && dp_hook_parse(hook, &req->hook))
+		return nacl_usage_error(cmd, "NACLEMU_HOOK wants tcx, clsact or auto, not '%s'",
+					hook);
+	return NACL_EXIT_OK;
 }
 
 static const struct option attach_opts[] = {
@@ -81,7 +101,8 @@ static int attach_parse(int argc, char **argv, struct attach_req *req)
 {
 	int c, ret;
 
-	req->events_rate = 1000;
+	if ((ret = attach_req_init("attach", req)))
+		return ret;
 	optind = 1;
 	while ((c = cli_getopt("attach", argc, argv, "n:i:vh", attach_opts)) != CLI_OPT_END) {
 		if (c == CLI_OPT_ERROR)
@@ -122,8 +143,8 @@ int cli_attach(const char *cmd, const struct attach_req *req, FILE *out)
 	if (res.note[0])
 		pr_warn("%s", res.note);
 	if (!exit)
-		fprintf(out, "attached to %s (netns %s): %zu inbound, %zu outbound rules from %s%s%s\n",
-			res.target.ifname, dp_netns_label(res.target.netns),
+		fprintf(out, "attached to %s (netns %s, %s): %zu inbound, %zu outbound rules from %s%s%s\n",
+			res.target.ifname, dp_netns_label(res.target.netns), dp_hook_name(res.hook),
 			res.rules[NACLEMU_INGRESS], res.rules[NACLEMU_EGRESS], req->rules_path,
 			res.acl_id[0] ? ", " : "", res.acl_id);
 	free(rs);

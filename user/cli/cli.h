@@ -135,6 +135,7 @@ struct nacl_extra;
 void cli_extra_view(const struct cli_extra *c, struct nacl_extra *x);
 
 /* attach's long options, for the option tables of attach and run. */
+#define CLI_OPT_HOOK 0x110
 #define CLI_ATTACH_OPTIONS                                          \
 	{ "netns", required_argument, NULL, 'n' },                  \
 	{ "interface", required_argument, NULL, 'i' },              \
@@ -142,7 +143,16 @@ void cli_extra_view(const struct cli_extra *c, struct nacl_extra *x);
 	{ "subnet", required_argument, NULL, 's' },                 \
 	{ "exempt", required_argument, NULL, 'e' },                 \
 	{ "vpc", required_argument, NULL, 'V' },                    \
-	{ "events-rate", required_argument, NULL, 'r' }
+	{ "events-rate", required_argument, NULL, 'r' },            \
+	{ "hook", required_argument, NULL, CLI_OPT_HOOK }
+
+/*
+ * attach_req_init() - @req with attach's defaults: 1000 events per second,
+ * the hook from the environment variable NACLEMU_HOOK (tcx, clsact or
+ * auto; unset: auto).  Returns an exit status (a bad NACLEMU_HOOK is a
+ * usage error).
+ */
+int attach_req_init(const char *cmd, struct attach_req *req);
 
 /*
  * attach_parse_opt() - apply option @c (value @arg) of CLI_ATTACH_OPTIONS

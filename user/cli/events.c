@@ -176,8 +176,9 @@ int cmd_events(int argc, char **argv)
 
 static const char run_usage[] =
 	"Usage: naclemu run [-n NETNS] -i IFACE RULES [SELECT] [--subnet CIDR]...\n"
-	"                   [--exempt CIDR]... [--events-rate N]\n"
-	"                   [--json] [--count N] [--timeout SECONDS]\n"
+	"                   [--exempt CIDR]... [--vpc CIDR]... [--events-rate N]\n"
+	"                   [--hook tcx|clsact|auto] [--json] [--count N]\n"
+	"                   [--timeout SECONDS]\n"
 	"\n"
 	"attach + events in the foreground: attach RULES to IFACE, print the\n"
 	"drops as 'naclemu events' does, and detach when it ends: on SIGINT\n"
@@ -203,13 +204,15 @@ int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct attach_req req = { .events_rate = 1000 };
+	struct attach_req req;
 	struct stream s = {};
 	struct dp_target t;
 	struct dp_error e;
 	bool gone;
 	int c, exit, detach_exit;
 
+	if ((exit = attach_req_init("run", &req)))
+		return exit;
 	optind = 1;
 	while ((c = cli_getopt("run", argc, argv, "n:i:vh", opts)) != CLI_OPT_END) {
 		if (c == 'v') {

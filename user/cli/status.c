@@ -53,8 +53,9 @@ static const char status_usage[] =
 	"totals.  Without -n and -i, every namespace and interface; -n alone,\n"
 	"that namespace; -i without -n, the caller's namespace.\n"
 	"\n"
-	"States: attached; filters-missing (someone removed naclemu's TC\n"
-	"filters); iface-gone / netns-gone / iface-replaced (run\n"
+	"States: attached; filters-missing / links-missing (someone removed\n"
+	"naclemu's TC filters or tcx links); iface-gone / netns-gone /\n"
+	"iface-replaced (run\n"
 	"'naclemu detach' to clean up the pinned state).\n"
 	"\n"
 	"Options:\n"
@@ -85,6 +86,7 @@ static void status_one(const struct dp_target *t, struct dp_state *st, struct st
 		json_object_set_new(o, "interface", json_string(t->ifname));
 		json_object_set_new(o, "netns", *t->netns ? json_string(t->netns) : json_null());
 		json_object_set_new(o, "state", json_string(state));
+		json_object_set_new(o, "hook", json_string(dp_hook_name(dp_hook_of(&st->meta.head))));
 		json_object_set_new(o, "ifindex", json_integer(st->meta.head.ifindex));
 		json_object_set_new(o, "rules_file", json_string(st->meta.path));
 		json_object_set_new(o, "acl", st->meta.acl_id[0] ? json_string(st->meta.acl_id) : json_null());
@@ -119,8 +121,8 @@ static void status_one(const struct dp_target *t, struct dp_state *st, struct st
 	printf("  rules %s%s%s, generation %llu\n", st->meta.path,
 	       st->meta.acl_id[0] ? " " : "", st->meta.acl_id,
 	       (unsigned long long)st->rules->generation);
-	printf("  attached %s, updated %s\n", rfc3339(st->meta.attach_time, b1),
-	       rfc3339(st->meta.update_time, b2));
+	printf("  hook %s, attached %s, updated %s\n", dp_hook_name(dp_hook_of(&st->meta.head)),
+	       rfc3339(st->meta.attach_time, b1), rfc3339(st->meta.update_time, b2));
 	printf("  exempt %llu, subnet %llu, malformed %llu, events lost %llu, suppressed %llu\n",
 	       (unsigned long long)tot.exempt.packets, (unsigned long long)tot.subnet.packets,
 	       (unsigned long long)tot.malformed.packets, (unsigned long long)tot.lost.packets,

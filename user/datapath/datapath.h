@@ -54,6 +54,26 @@ struct naclemu; /* the skeleton, naclemu.skel.h */
 #define DP_PIN_FRAGS "frags"
 #define DP_PIN_META "meta"
 #define DP_PIN_EVENTS "events" /* the drop events ring buffer */
+#define DP_PIN_LINK_IN "link_ingress"  /* tcx: our link on ingress */
+#define DP_PIN_LINK_OUT "link_egress"  /* tcx: our link on egress */
+
+/*
+ * enum dp_hook - where the programs run (--hook).  DP_HOOK_AUTO: tcx where
+ * the kernel has it (6.6+), else clsact.  The attach record says which
+ * (NACLEMU_META_HOOK_TCX).
+ */
+enum dp_hook {
+	DP_HOOK_AUTO = 0,
+	DP_HOOK_TCX,    /* tcx links, pinned with the state */
+	DP_HOOK_CLSACT, /* classic TC filters on a clsact qdisc */
+};
+
+/* "tcx" or "clsact" (auto is never recorded). */
+const char *dp_hook_name(enum dp_hook hook);
+/* The hook of an attach record's head. */
+enum dp_hook dp_hook_of(const struct naclemu_meta_head *head);
+/* "auto", "tcx" or "clsact" to a hook; -EINVAL otherwise. */
+int dp_hook_parse(const char *s, enum dp_hook *hook);
 
 /* Longest network namespace name (as `ip netns` accepts it, NAME_MAX). */
 #define DP_NETNS_MAX 63
@@ -249,6 +269,7 @@ __u32 dp_obj_id(int fd);
  * @netns, @ifname: the interface.  @rules_path, @select: the rule file.
  * @subnet, @exempt, @vpc: --subnet / --exempt / --vpc CIDRs.
  * @events_rate: --events-rate.
+ * @hook: --hook (DP_HOOK_AUTO: probe the kernel).
  */
 struct attach_req {
 	const char *netns;
@@ -260,6 +281,7 @@ struct attach_req {
 	struct naclemu_cidr vpc[NACLEMU_MAX_CIDRS];
 	__u8 nsubnet, nexempt, nvpc;
 	__u32 events_rate;
+	enum dp_hook hook;
 };
 
 /* struct update_req - what `update` asks for. */
@@ -273,8 +295,9 @@ struct update_req {
 /*
  * struct dp_result - what attach or update did: the target, rules per
  * direction, the ACL read, the generation, how many rules kept their
- * counters (update) and how many are new; @note: what it recovered first
- * of a command that had died on the interface ("" when nothing).
+ * counters (update) and how many are new; @hook: where the programs run;
+ * @note: what it recovered first of a command that had died on the
+ * interface ("" when nothing).
  */
 struct dp_result {
 	struct dp_target target;
@@ -282,6 +305,7 @@ struct dp_result {
 	char acl_id[64];
 	__u64 generation;
 	size_t kept, fresh;
+	enum dp_hook hook;
 	char note[192];
 };
 
@@ -363,5 +387,23 @@ int tc_clsact_exists(int ifindex, bool *exists);
 
 /* tc_filters_query() - program ids of our filters on @ifindex, 0 if missing. */
 int tc_filters_query(int ifindex, __u32 *prog_in_id, __u32 *prog_out_id);
+
+/* ---- tcx links (datapath/tcx.c), in the interface's namespace ------------- */
+
+/* tcx_probe() - 0 when the kernel has tcx, -EOPNOTSUPP when not, or -errno. */
+int tcx_probe(int ifindex);
+
+/*
+ * tcx_link_create() - attach @prog_fd to @ifindex's hook of direction @dir
+ * in front of the programs there.  Returns the link's fd (the program
+ * stays attached while the link is open or pinned) or -errno.
+ */
+int tcx_link_create(int ifindex, int prog_fd, enum naclemu_dir dir);
+
+/* tcx_link_detach() - detach the link @link_fd now (gone already: 0). */
+int tcx_link_detach(int link_fd);
+
+/* tcx_query() - 1 when program @prog_id runs on @ifindex's hook @dir, else 0, or -errno. */
+int tcx_query(int ifindex, enum naclemu_dir dir, __u32 prog_id);
 
 #endif /* NACLEMU_DATAPATH_H */

@@ -77,13 +77,15 @@ int dp_meta_read(int meta_fd, unsigned int *layout, struct naclemu_meta_head *he
 /* ---- undoing (recover.c) ---- */
 
 /*
- * dp_unhook() - remove our filters from @t (those running programs @id_in
- * and @id_out), and the clsact qdisc when the record (@ifindex, @flags)
- * says attach created it or meant to, the interface is still that one, and
- * nothing else is on it.  A missing namespace or interface sets
- * d->iface_gone and is no error.
+ * dp_unhook() - remove our hooks from @t: the tcx links pinned in @p when
+ * the record's @head says tcx; else our filters (those running programs
+ * @id_in and @id_out), and the clsact qdisc when the record (@head's
+ * ifindex and flags) says attach created it or meant to, the interface is
+ * still that one, and nothing else is on it.  A missing namespace or
+ * interface sets d->iface_gone and is no error.
  */
-int dp_unhook(const struct dp_target *t, __u32 ifindex, __u32 flags, __u32 id_in, __u32 id_out,
+int dp_unhook(const struct dp_target *t, const struct dp_pins *p,
+	      const struct naclemu_meta_head *head, __u32 id_in, __u32 id_out,
 	      struct dp_detached *d);
 
 /*

@@ -107,13 +107,15 @@ static int lock_and_recover(const struct dp_target *t, int *lock_fd, struct dp_r
 /* ---- attach ------------------------------------------------------------- */
 
 static void meta_fill(struct naclemu_meta *m, const struct attach_req *req,
-		      const struct nacl_ruleset *rs, int ifindex, __u32 next_slot)
+		      const struct nacl_ruleset *rs, int ifindex, enum dp_hook hook,
+		      __u32 next_slot)
 {
 	memset(m, 0, sizeof(*m));
 	m->head.magic = NACLEMU_META_MAGIC;
 	m->head.layout = NACLEMU_STATE_LAYOUT;
 	m->head.size = sizeof(*m);
 	m->head.ifindex = (__u32)ifindex;
+	m->head.flags = hook == DP_HOOK_TCX ? NACLEMU_META_HOOK_TCX : 0;
 	m->state = NACLEMU_META_ATTACHING;
 	m->generation = 1;
 	m->handle = DP_TC_HANDLE;
@@ -148,6 +150,7 @@ static int pin_everything(struct naclemu *skel, const struct dp_pins *p)
 		{ DP_PIN_EVENTS, bpf_map__fd(skel->maps.naclemu_events) },
 		{ DP_PIN_META, bpf_map__fd(skel->maps.naclemu_meta) },
 	};
+	/* tcx links are pinned by attach_links(), as each is made. */
 	int ret;
 
 	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++)
@@ -163,6 +166,7 @@ struct attach_undo {
 	struct naclemu_meta meta;
 	int meta_fd;
 	int ifindex;
+	enum dp_hook hook; /* resolved: DP_HOOK_TCX or DP_HOOK_CLSACT */
 };
 
 static void attach_rollback(const struct dp_target *t, struct attach_undo *u)
@@ -171,10 +175,40 @@ static void attach_rollback(const struct dp_target *t, struct attach_undo *u)
 
 	if (u->pins.if_fd < 0)
 		return;
-	dp_unhook(t, u->meta.head.ifindex, u->meta.head.flags,
-		  dp_obj_id(dp_prog_fd(u->skel, NACLEMU_INGRESS)),
+	dp_unhook(t, &u->pins, &u->meta.head, dp_obj_id(dp_prog_fd(u->skel, NACLEMU_INGRESS)),
 		  dp_obj_id(dp_prog_fd(u->skel, NACLEMU_EGRESS)), &d);
 	dp_pins_remove(&u->pins, t);
+}
+
+/*
+ * The hook @want (--hook) on @t's interface @ifindex: tcx where the kernel
+ * has it unless clsact is asked for.
+ */
+static int hook_resolve(const struct dp_target *t, int ifindex, enum dp_hook want,
+			enum dp_hook *hook, struct dp_error *e)
+{
+	int saved, ret;
+
+	*hook = DP_HOOK_CLSACT;
+	if (want == DP_HOOK_CLSACT)
+		return 0;
+	ret = dp_netns_enter(t->netns, &saved);
+	if (!ret) {
+		ret = tcx_probe(ifindex);
+		dp_netns_leave(saved);
+	}
+	if (!ret)
+		*hook = DP_HOOK_TCX;
+	else if (ret == -EOPNOTSUPP && want == DP_HOOK_AUTO)
+		ret = 0;
+	else if (ret == -EOPNOTSUPP)
+		return dp_fail(e, NACL_EXIT_INVALID, ret,
+			       "option --hook: this kernel has no tcx (Linux 6.6 or later): "
+			       "use --hook clsact");
+	if (ret)
+		return dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot probe the kernel for tcx: %s",
+			       strerror(-ret));
+	return 0;
 }
 
 /* Before anything is made: bpffs, not attached yet, the interface exists. */
@@ -229,17 +263,55 @@ static int attach_load(const struct attach_req *req, const struct nacl_ruleset *
 	}
 	if (ret)
 		return ret;
-	meta_fill(&u->meta, req, rs, u->ifindex, cursor);
+	meta_fill(&u->meta, req, rs, u->ifindex, u->hook, cursor);
 	u->meta_fd = bpf_map__fd(u->skel->maps.naclemu_meta);
 	return meta_write(u->meta_fd, &u->meta, "attach.meta", "fill the attach record", e);
 }
 
-/* The step that makes it live: our two filters on the interface. */
+/*
+ * The step that makes it live on tcx: a link per direction, each pinned as
+ * soon as it exists.  A link not pinned yet dies with this process, so a
+ * kill leaves only pinned links, which the record (ATTACHING) covers.  The
+ * steps have the names of the clsact ones, so that the rollback and crash
+ * tests run unchanged on both hooks.
+ */
+static int attach_links(const struct dp_target *t, struct attach_undo *u, struct dp_error *e)
+{
+	static const char *const pin[NACLEMU_NDIRS] = { DP_PIN_LINK_IN, DP_PIN_LINK_OUT };
+	int saved, ret = fault("attach.filters", e);
+
+	if (ret)
+		return ret;
+	ret = dp_netns_enter(t->netns, &saved);
+	for (int dir = NACLEMU_INGRESS; !ret && dir < NACLEMU_NDIRS; dir++) {
+		int fd;
+
+		if (dir == NACLEMU_EGRESS && (ret = dp_fault("attach.filter-egress")))
+			break;
+		fd = tcx_link_create(u->ifindex, dp_prog_fd(u->skel, dir), dir);
+		if (fd < 0) {
+			ret = fd;
+			break;
+		}
+		ret = dp_pins_pin(&u->pins, pin[dir], fd);
+		close(fd);
+	}
+	dp_netns_leave(saved);
+	if (ret && !e->err)
+		return dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot attach the tcx links to %s: %s",
+			       t->ifname, strerror(-ret));
+	return ret;
+}
+
+/* The step that makes it live: our two filters (or links) on the interface. */
 static int attach_hook(const struct dp_target *t, struct attach_undo *u, struct dp_error *e)
 {
 	bool created = false, exists = true;
-	int saved, ret = fault("attach.filters", e);
+	int saved, ret;
 
+	if (u->hook == DP_HOOK_TCX)
+		return attach_links(t, u, e);
+	ret = fault("attach.filters", e);
 	if (ret)
 		return ret;
 	ret = dp_netns_enter(t->netns, &saved);
@@ -289,7 +361,8 @@ int dp_attach(const struct attach_req *req, const struct nacl_ruleset *rs,
 		goto fail;
 	}
 	if (compile(rs, &x, rules, e) || lock_and_recover(t, &lock_fd, res, e) ||
-	    attach_check(t, &u.ifindex, e) || attach_load(req, rs, rules, &u, res, e))
+	    attach_check(t, &u.ifindex, e) || hook_resolve(t, u.ifindex, req->hook, &u.hook, e) ||
+	    attach_load(req, rs, rules, &u, res, e))
 		goto fail;
 
 	ret = fault("attach.pin", e);
@@ -307,6 +380,7 @@ int dp_attach(const struct attach_req *req, const struct nacl_ruleset *rs,
 		goto fail;
 
 	result_fill(res, rules, rs, res->fresh);
+	res->hook = u.hook;
 	dp_unload(u.skel);
 	dp_pins_close(&u.pins);
 	dp_unlock(lock_fd);
@@ -424,6 +498,7 @@ int dp_update(const struct update_req *req, const struct nacl_ruleset *rs,
 		goto fail;
 
 	result_fill(res, rules, rs, nfresh);
+	res->hook = dp_hook_of(&st.meta.head);
 	res->kept = res->rules[0] + res->rules[1] - nfresh;
 	dp_state_close(&st);
 	free(rules);

@@ -32,11 +32,36 @@
 #include "datapath/internal.h"
 #include "output/log.h"
 
-int dp_unhook(const struct dp_target *t, __u32 ifindex, __u32 flags, __u32 id_in, __u32 id_out,
+/* Detach the tcx links pinned in @p (they are unpinned with the folder). */
+static int unlink_tcx(const struct dp_pins *p)
+{
+	static const char *const pin[] = { DP_PIN_LINK_IN, DP_PIN_LINK_OUT };
+	int ret = 0;
+
+	for (size_t i = 0; i < sizeof(pin) / sizeof(pin[0]); i++) {
+		int fd = dp_pins_get(p, pin[i]), err;
+
+		if (fd == -ENOENT)
+			continue;
+		err = fd < 0 ? fd : tcx_link_detach(fd);
+		if (fd >= 0)
+			close(fd);
+		if (err && !ret)
+			ret = err;
+	}
+	return ret;
+}
+
+int dp_unhook(const struct dp_target *t, const struct dp_pins *p,
+	      const struct naclemu_meta_head *head, __u32 id_in, __u32 id_out,
 	      struct dp_detached *d)
 {
+	bool tcx = head->flags & NACLEMU_META_HOOK_TCX;
 	int ret, saved, now;
 
+	/* A link is detached through itself, wherever its device is. */
+	if ((ret = unlink_tcx(p)))
+		return ret;
 	ret = dp_netns_enter(t->netns, &saved);
 	if (ret == -ENOENT) {
 		d->iface_gone = true; /* the namespace went, and the interface with it */
@@ -48,10 +73,10 @@ int dp_unhook(const struct dp_target *t, __u32 ifindex, __u32 flags, __u32 id_in
 	if (ret == -ENODEV) {
 		d->iface_gone = true;
 		ret = 0;
-	} else if (!ret) {
+	} else if (!ret && !tcx) {
 		/* Same name, new device: the qdisc attach made was not this one. */
-		bool ours = ifindex == (__u32)now &&
-			    (flags & (NACLEMU_META_CREATED_QDISC | NACLEMU_META_QDISC_INTENT));
+		bool ours = head->ifindex == (__u32)now &&
+			    (head->flags & (NACLEMU_META_CREATED_QDISC | NACLEMU_META_QDISC_INTENT));
 
 		ret = tc_filters_detach(now, id_in, id_out, ours, &d->removed_qdisc);
 	}
@@ -64,13 +89,14 @@ static int unhook_and_unpin(const struct dp_target *t, struct dp_pins *p,
 			    const struct naclemu_meta_head *head, struct dp_detached *d,
 			    struct dp_error *e)
 {
-	int ret = dp_unhook(t, head->ifindex, head->flags, dp_pins_prog_id(p, DP_PIN_PROG_IN),
+	int ret = dp_unhook(t, p, head, dp_pins_prog_id(p, DP_PIN_PROG_IN),
 			    dp_pins_prog_id(p, DP_PIN_PROG_OUT), d);
 
 	if (ret)
 		return dp_fail(e, NACL_EXIT_SYSTEM, ret,
-			       "cannot remove naclemu's TC filters from %s: %s (the state stays "
+			       "cannot remove naclemu's %s from %s: %s (the state stays "
 			       "pinned in %s)",
+			       head->flags & NACLEMU_META_HOOK_TCX ? "tcx links" : "TC filters",
 			       t->ifname, strerror(-ret), t->dir);
 	dp_fault("detach.unpin");
 	ret = dp_pins_remove(p, t);

@@ -337,10 +337,41 @@ const char *dp_filter_state(const struct dp_target *t, const struct dp_state *st
 		dp_netns_leave(saved);
 		return "iface-replaced";
 	}
+	if (st->meta.head.flags & NACLEMU_META_HOOK_TCX) {
+		bool both = tcx_query(ifindex, NACLEMU_INGRESS,
+				      dp_pins_prog_id(&st->pins, DP_PIN_PROG_IN)) == 1 &&
+			    tcx_query(ifindex, NACLEMU_EGRESS,
+				      dp_pins_prog_id(&st->pins, DP_PIN_PROG_OUT)) == 1;
+
+		dp_netns_leave(saved);
+		return both ? "attached" : "links-missing";
+	}
 	tc_filters_query(ifindex, &in, &out);
 	dp_netns_leave(saved);
 	if (in && in == dp_pins_prog_id(&st->pins, DP_PIN_PROG_IN) && out &&
 	    out == dp_pins_prog_id(&st->pins, DP_PIN_PROG_OUT))
 		return "attached";
 	return "filters-missing";
+}
+
+const char *dp_hook_name(enum dp_hook hook)
+{
+	return hook == DP_HOOK_TCX ? "tcx" : hook == DP_HOOK_CLSACT ? "clsact" : "auto";
+}
+
+enum dp_hook dp_hook_of(const struct naclemu_meta_head *head)
+{
+	return head->flags & NACLEMU_META_HOOK_TCX ? DP_HOOK_TCX : DP_HOOK_CLSACT;
+}
+
+int dp_hook_parse(const char *s, enum dp_hook *hook)
+{
+	static const enum dp_hook all[] = { DP_HOOK_AUTO, DP_HOOK_TCX, DP_HOOK_CLSACT };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (!strcmp(s, dp_hook_name(all[i]))) {
+			*hook = all[i];
+			return 0;
+		}
+	return -EINVAL;
 }

@@ -66,6 +66,7 @@ static void collect_iface(const struct dp_target *t, const struct dp_state *st,
 	snprintf(f->ifname, sizeof(f->ifname), "%s", t->ifname);
 	snprintf(f->rules_path, sizeof(f->rules_path), "%.*s", (int)sizeof(st->meta.path),
 		 st->meta.path);
+	f->hook = dp_hook_name(dp_hook_of(&st->meta.head));
 	f->generation = st->rules->generation;
 	for (__u8 d = 0; d < NACLEMU_NDIRS; d++) {
 		collect_rules(st, d, f);
@@ -241,7 +242,7 @@ int prom_render(const struct prom_snapshot *s, FILE *out)
 		iface_labels(out, "naclemu_attached_info", &s->iface[i]);
 		fputs(",rules=\"", out);
 		label_value(out, s->iface[i].rules_path);
-		fputs("\",hook=\"clsact\"} 1\n", out);
+		fprintf(out, "\",hook=\"%s\"} 1\n", s->iface[i].hook);
 	}
 	family(out, "naclemu_build_info", "gauge", "The naclemu build; always 1.");
 	fputs("naclemu_build_info{version=\"", out);

@@ -45,6 +45,7 @@ struct prom_iface {
 	char netns[64];
 	char ifname[16];
 	char rules_path[256];
+	const char *hook; /* "tcx" or "clsact" (dp_hook_name) */
 	__u64 generation;
 	struct naclemu_counter exempt[NACLEMU_NDIRS], subnet[NACLEMU_NDIRS];
 	struct naclemu_counter malformed[NACLEMU_NDIRS];
