@@ -21,7 +21,7 @@
  * token bucket empty (each such measurement starts by draining it, so
  * nearly every event is suppressed), and through bench_drop.bpf.c: the
  * datapath with the events code of before, whole and with each of its
- * parts taken away.  Its own table gives deny / allowed per round.
+ * parts taken away, and with the quick check of now in front.  Its own table gives deny / allowed per round.
  *
  * Usage: bench_micro [--rounds N] [--repeat N] [--dat FILE]
  * Prints a Markdown table and the target checks on stdout.  Needs root.
@@ -71,6 +71,7 @@ struct config {
 #define BENCH_NO_BUDGET 0x2
 #define BENCH_NO_COUNTER 0x4
 #define BENCH_INLINE 0x8
+#define BENCH_QUICK 0x10
 static const struct {
 	const char *name;
 	int ablate;
@@ -83,6 +84,8 @@ static const struct {
 	{ "before, no suppressed counter", BENCH_NO_COUNTER },
 	{ "before, the call only", BENCH_NO_CLOCK | BENCH_NO_BUDGET | BENCH_NO_COUNTER },
 	{ "before, inlined", BENCH_INLINE },
+	{ "before + quick check (= now)", BENCH_QUICK },
+	{ "quick check, no suppressed counter", BENCH_QUICK | BENCH_NO_COUNTER },
 };
 #define NDROPS (sizeof(drops) / sizeof(drops[0]))
 
