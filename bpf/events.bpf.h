@@ -15,8 +15,10 @@
  *   A suppressed event is then, inlined at the drop site: one per-CPU map
  *   lookup, one load of jiffies (the verifier inlines bpf_jiffies64() under
  *   the JIT), a compare and the suppressed counter.  Measured, the
- *   BPF-to-BPF call alone cost as much as any part of the refill, and the
- *   coarse clock (a helper call) the most.
+ *   BPF-to-BPF call, the coarse clock (a helper call), the bucket's refill
+ *   and the counter's lookup each cost 1 to 1.5 ns: it took all of them
+ *   but the counter off the common path to bring a drop to 1.0-1.05
+ *   times an allowed packet.
  * - Everything else, at most once per jiffy and CPU when events are
  *   suppressed, is the __noinline drop_event_slow(): the clock, the refill,
  *   the reserve.  The budget is checked before the ring is touched: a
