@@ -108,7 +108,7 @@ $(OUT) $(OUT)/tests $(OUT)/bench:
 $(OUT)/%.tmp.bpf.o: bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) | $(DEPS_STAMP) $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-$(OUT)/bench/%.tmp.bpf.o: bench/bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) | $(DEPS_STAMP) $(OUT)/bench
+$(OUT)/bench/%.tmp.bpf.o: bench/bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) $(BPF_SRCS) | $(DEPS_STAMP) $(OUT)/bench
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 $(OUT)/%.bpf.o: $(OUT)/%.tmp.bpf.o

@@ -16,6 +16,13 @@
  * (min-max too for the targets): a noisy neighbour moves a round's min or
  * max, rarely its quartiles.
  *
+ * What a drop costs: at 39 rules, an allowed packet and the default deny,
+ * IPv4 and IPv6, with drop events off (--events-rate 0) and on with the
+ * token bucket empty (each such measurement starts by draining it, so
+ * nearly every event is suppressed), and through bench_drop.bpf.c: the
+ * datapath with the events code of before, whole and with each of its
+ * parts taken away, and with the quick check of now in front.  Its own table gives deny / allowed per round.
+ *
  * Usage: bench_micro [--rounds N] [--repeat N] [--dat FILE]
  * Prints a Markdown table and the target checks on stdout.  Needs root.
  */
@@ -25,6 +32,7 @@
 
 #include "bpf_harness.h"
 #include "datapath/measure.h"
+#include "bench_drop.skel.h"
 #include "bench_empty.skel.h"
 #include "bench_parse.skel.h"
 #include "bench_parse_direct.skel.h"
@@ -48,8 +56,38 @@ struct config {
 	uint8_t frame[BENCH_FRAME_MAX];
 	size_t len;
 	int want; /* expected retval, -1: not checked */
+	bool prime; /* drain the events budget first: events on, suppressed */
 	double *ns; /* per round */
 };
+
+#define NCFG 128
+
+/*
+ * The drop path's variants, each run with an allowed packet (first rule)
+ * and the default deny at 39 rules.  @ablate: -1 the real datapath with
+ * events off, -2 with events on; else bench_drop.bpf.c's bench_ablate.
+ */
+#define BENCH_NO_CLOCK 0x1
+#define BENCH_NO_BUDGET 0x2
+#define BENCH_NO_COUNTER 0x4
+#define BENCH_INLINE 0x8
+#define BENCH_QUICK 0x10
+static const struct {
+	const char *name;
+	int ablate;
+} drops[] = {
+	{ "events off", -1 },
+	{ "events on, suppressed", -2 },
+	{ "before: events on, suppressed", 0 },
+	{ "before, no clock read", BENCH_NO_CLOCK },
+	{ "before, no bucket", BENCH_NO_BUDGET },
+	{ "before, no suppressed counter", BENCH_NO_COUNTER },
+	{ "before, the call only", BENCH_NO_CLOCK | BENCH_NO_BUDGET | BENCH_NO_COUNTER },
+	{ "before, inlined", BENCH_INLINE },
+	{ "before + quick check (= now)", BENCH_QUICK },
+	{ "quick check, no suppressed counter", BENCH_QUICK | BENCH_NO_COUNTER },
+};
+#define NDROPS (sizeof(drops) / sizeof(drops[0]))
 
 /* The mix: frames, their direction and what each program must return. */
 static struct {
@@ -165,6 +203,10 @@ static int measure(const struct config *c, uint32_t repeat, double *ns)
 	int ret, retval;
 
 	if (c->kind != PK_MIX) {
+		/* More drops than a full bucket holds (1000 at the default rate). */
+		if (c->prime && (ret = bench_run(c->fd[c->dir], c->frame, c->len, 2000, ns,
+						 &retval)))
+			return ret;
 		ret = bench_run(c->fd[c->dir], c->frame, c->len, repeat, ns, &retval);
 		if (!ret && c->want >= 0 && retval != c->want) {
 			fprintf(stderr, "bench_micro: %s %d rules %s %s returned %d, want %d\n",
@@ -215,6 +257,36 @@ static struct bench_stat ratio_stat(const struct config *a, const struct config 
 	return bench_stat(v, (size_t)rounds);
 }
 
+/* The ring buffers' reader: events are only drained, between measurements. */
+static int drain(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	(void)data;
+	(void)size;
+	return 0;
+}
+
+/* Drops and suppressed events counted by a program's counters (all CPUs). */
+static void suppressed_share(const char *name, int counters_fd, const struct naclemu_rules *r)
+{
+	struct naclemu_counter c;
+	__u64 drops = 0, suppressed;
+
+	for (int d = 0; d < NACLEMU_NDIRS; d++) {
+		for (int f = 0; f < NACLEMU_NFAMS; f++) {
+			if (dp_counter_read(counters_fd, r->t[d][f].default_slot, &c))
+				return;
+			drops += c.packets;
+		}
+	}
+	if (dp_counter_read(counters_fd, NACLEMU_SLOT_EVENTS_SUPPRESSED, &c) || !drops)
+		return;
+	suppressed = c.packets;
+	printf("%s: %llu default denies, %llu events suppressed (%.3f%%)\n", name,
+	       (unsigned long long)drops, (unsigned long long)suppressed,
+	       100.0 * (double)suppressed / (double)drops);
+}
+
 static struct bench_stat ns_stat(const struct config *c, int rounds)
 {
 	double v[rounds];
@@ -232,14 +304,18 @@ int main(int argc, char **argv)
 		{},
 	};
 	static struct nacl_ruleset rs[NSIZES];
-	static struct config cfg[64];
-	struct harness *h[NSIZES] = {};
+	static struct config cfg[NCFG];
+	struct harness *h[NSIZES] = {}, *off = NULL;
+	struct bench_drop *dv[NDROPS] = {};
+	struct ring_buffer *rb = NULL;
+	struct dp_load_opts off_opts = { .events_rate = 0, .coarse_clock = -1 };
+	int dcfg[NDROPS][2][2]; /* [drops][family 4, 6][allowed, default deny] */
 	struct bench_empty *empty = NULL;
 	struct bench_parse *parse = NULL;
 	struct bench_parse_direct *direct = NULL;
 	const char *dat = NULL;
 	uint32_t rounds = 21, repeat = 500000;
-	int nc = 0, order[64], ret = 1, c;
+	int nc = 0, order[NCFG], ret = 1, c;
 	char why[256], err[NACL_MSG_LEN], b1[64], b2[64];
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -271,6 +347,30 @@ int main(int argc, char **argv)
 	if (!empty || !parse || !direct) {
 		fprintf(stderr, "bench_micro: cannot load the bench programs: %s\n", strerror(errno));
 		goto out;
+	}
+	/* The drop path: the datapath with events off, and bench_drop's copies. */
+	off = harness_open_with(&off_opts, why, sizeof(why));
+	if (!off || harness_set_rules(off, &rs[NSIZES - 1], NULL, err)) {
+		fprintf(stderr, "bench_micro: events off: %s\n", off ? err : why);
+		goto out;
+	}
+	rb = ring_buffer__new(bpf_map__fd(h[NSIZES - 1]->skel->maps.naclemu_events), drain,
+			      NULL, NULL);
+	if (!rb) {
+		fprintf(stderr, "bench_micro: ring_buffer__new: %s\n", strerror(errno));
+		goto out;
+	}
+	for (size_t v = 0; v < NDROPS; v++) {
+		if (drops[v].ablate < 0)
+			continue;
+		dv[v] = bench_drop__open();
+		if (!dv[v])
+			goto drop_err;
+		dv[v]->rodata->bench_ablate = (__u32)drops[v].ablate;
+		if (bench_drop__load(dv[v]) ||
+		    dp_rules_install(bpf_map__fd(dv[v]->maps.naclemu_rules), h[NSIZES - 1]->rules) ||
+		    ring_buffer__add(rb, bpf_map__fd(dv[v]->maps.naclemu_events), drain, NULL))
+			goto drop_err;
 	}
 
 	/* The configurations; cfg[0] is the floor every ratio is against. */
@@ -334,6 +434,28 @@ int main(int argc, char **argv)
 		cfg[nc].len = bench_frame(&p, cfg[nc].frame);
 		cfg[nc++].want = TC_ACT_SHOT;
 	}
+	/* What a drop costs: allowed and default deny at 39 rules, each variant. */
+	for (size_t v = 0; v < NDROPS; v++) {
+		for (int f = 4; f <= 6; f += 2) {
+			for (int deny = 0; deny < 2; deny++) {
+				const struct harness *x = drops[v].ablate == -1 ? off : h[NSIZES - 1];
+				int in = x->prog[NACLEMU_INGRESS], eg = x->prog[NACLEMU_EGRESS];
+				struct nacl_packet p;
+
+				if (dv[v]) {
+					in = bpf_program__fd(dv[v]->progs.naclemu_ingress);
+					eg = bpf_program__fd(dv[v]->progs.naclemu_egress);
+				}
+				bench_packet(NACLEMU_INGRESS, f, deny ? -1 : 0, deny ? 1 : 1000, &p);
+				cfg[nc] = (struct config){ drops[v].name, { in, eg }, 39, NACLEMU_INGRESS,
+							   f, deny ? PK_NONE : PK_FIRST };
+				cfg[nc].len = bench_frame(&p, cfg[nc].frame);
+				cfg[nc].want = deny ? TC_ACT_SHOT : TC_ACT_UNSPEC;
+				cfg[nc].prime = deny && drops[v].ablate != -1;
+				dcfg[v][f == 6][deny] = nc++;
+			}
+		}
+	}
 	/* The mix, through E, P and naclemu with 39 rules. */
 	build_mix(&rs[NSIZES - 1]);
 	{
@@ -364,6 +486,8 @@ int main(int argc, char **argv)
 		}
 		for (int i = 0; i < nc; i++) {
 			ret = measure(&cfg[order[i]], repeat, &cfg[order[i]].ns[r]);
+			/* Events delivered within the budget: the ring never fills. */
+			ring_buffer__consume(rb);
 			if (ret) {
 				fprintf(stderr, "bench_micro: test run failed: %s\n", strerror(-ret));
 				ret = 1;
@@ -427,6 +551,27 @@ int main(int argc, char **argv)
 		       floor.median <= (f == 4 ? 1.3 : 1.5) ? "yes" : "no");
 	}
 
+	/* What a drop costs: each variant's default deny against its allowed packet. */
+	printf("\n| datapath (39 rules, ingress) | family | allowed x empty | default deny x empty "
+	       "| deny / allowed |\n|---|---|---:|---:|---:|\n");
+	for (size_t v = 0; v < NDROPS; v++) {
+		for (int f = 0; f < 2; f++) {
+			const struct config *a = &cfg[dcfg[v][f][0]], *d = &cfg[dcfg[v][f][1]];
+			char b3[64];
+
+			printf("| %s | %s | %s | %s | %s |\n", drops[v].name, fam_name(f ? 6 : 4),
+			       fmt_stat(ratio_stat(a, &cfg[0], (int)rounds), "%.2f", b1),
+			       fmt_stat(ratio_stat(d, &cfg[0], (int)rounds), "%.2f", b2),
+			       fmt_stat(ratio_stat(d, a, (int)rounds), "%.2f", b3));
+		}
+	}
+	printf("\n");
+	suppressed_share("events on", h[NSIZES - 1]->counters_fd, h[NSIZES - 1]->rules);
+	for (size_t v = 0; v < NDROPS; v++)
+		if (dv[v] && !drops[v].ablate)
+			suppressed_share(drops[v].name, bpf_map__fd(dv[v]->maps.naclemu_counters),
+					 h[NSIZES - 1]->rules);
+
 	/* For gnuplot: rules, then median min max of each ingress series. */
 	if (dat) {
 		FILE *fp = fopen(dat, "w");
@@ -447,7 +592,8 @@ int main(int argc, char **argv)
 			for (int i = 0; i < nc; i++) {
 				struct bench_stat st;
 
-				if (cfg[i].size != sizes[s] || cfg[i].kind == PK_MIX || cfg[i].dir)
+				if (cfg[i].size != sizes[s] || cfg[i].kind == PK_MIX || cfg[i].dir ||
+				    strcmp(cfg[i].prog, "naclemu"))
 					continue;
 				st = ns_stat(&cfg[i], (int)rounds);
 				fprintf(fp, " %.2f %.2f %.2f", st.median, st.q1, st.q3);
@@ -457,7 +603,14 @@ int main(int argc, char **argv)
 		fclose(fp);
 	}
 	ret = 0;
+	goto out;
+drop_err:
+	fprintf(stderr, "bench_micro: cannot load bench_drop: %s\n", strerror(errno));
 out:
+	ring_buffer__free(rb);
+	for (size_t v = 0; v < NDROPS; v++)
+		bench_drop__destroy(dv[v]);
+	harness_close(off);
 	for (int i = 0; i < nc; i++)
 		free(cfg[i].ns);
 	bench_empty__destroy(empty);

@@ -46,8 +46,12 @@ static inline int harness_quiet(enum libbpf_print_level level, const char *fmt, 
 	return 0;
 }
 
-/* Returns NULL (with a reason in @why) when BPF cannot be used here. */
-static inline struct harness *harness_open(char *why, size_t whylen)
+/*
+ * Returns NULL (with a reason in @why) when BPF cannot be used here.  @o:
+ * the load settings (events rate, ring, clock), NULL for attach's defaults.
+ */
+static inline struct harness *harness_open_with(const struct dp_load_opts *o, char *why,
+						size_t whylen)
 {
 	struct harness *h;
 	int ret;
@@ -61,7 +65,7 @@ static inline struct harness *harness_open(char *why, size_t whylen)
 	if (!h)
 		return NULL;
 	h->rules = calloc(1, sizeof(*h->rules));
-	ret = dp_load(NULL, &h->skel);
+	ret = dp_load(o, &h->skel);
 	h->ncpus = libbpf_num_possible_cpus();
 	if (!h->rules || ret || h->ncpus <= 0) {
 		snprintf(why, whylen, "cannot load the naclemu BPF object: %s",
@@ -77,6 +81,11 @@ static inline struct harness *harness_open(char *why, size_t whylen)
 	h->outer_fd = dp_rules_fd(h->skel);
 	h->counters_fd = dp_counters_fd(h->skel);
 	return h;
+}
+
+static inline struct harness *harness_open(char *why, size_t whylen)
+{
+	return harness_open_with(NULL, why, whylen);
 }
 
 static inline void harness_close(struct harness *h)

@@ -222,15 +222,16 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-/* Every CPU's bucket back to "never used" (= full). */
+/* Every CPU's bucket back to "never used" (= full): all zero. */
 static void bucket_reset(struct harness *h)
 {
-	struct { __u64 tokens, stamp; } *v = calloc((size_t)h->ncpus, 16);
+	const struct bpf_map *m = h->skel->maps.naclemu_ev_budget;
+	size_t size = (bpf_map__value_size(m) + 7) / 8 * 8; /* per CPU, 8-aligned */
+	void *v = calloc((size_t)h->ncpus, size);
 	__u32 zero = 0;
 
 	assert_non_null(v);
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(h->skel->maps.naclemu_ev_budget),
-					     &zero, v, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(m), &zero, v, BPF_ANY), 0);
 	free(v);
 }
 
