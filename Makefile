@@ -209,9 +209,11 @@ bench: $(OUT)/naclemu $(OUT)/bench_micro $(OUT)/bench/bench_empty.bpf.o | $(BENC
 # ---- install ---------------------------------------------------------------
 .PHONY: install uninstall clean
 install: $(OUT)/naclemu install-man
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/naclemu/examples
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/naclemu/examples \
+		$(DESTDIR)$(PREFIX)/share/naclemu/grafana
 	install -m 0755 $(OUT)/naclemu $(DESTDIR)$(PREFIX)/sbin/naclemu
 	install -m 0644 examples/* $(DESTDIR)$(PREFIX)/share/naclemu/examples/
+	install -m 0644 contrib/grafana/naclemu.json $(DESTDIR)$(PREFIX)/share/naclemu/grafana/
 
 uninstall: uninstall-man
 	rm -f $(DESTDIR)$(PREFIX)/sbin/naclemu
