@@ -447,4 +447,68 @@ struct naclemu_event {
 };
 _Static_assert(sizeof(struct naclemu_event) == 64, "event layout");
 
+/*
+ * Per-flow accounting (attach --flow-log, read by `naclemu flowlog`): one
+ * entry per interface, direction, 5-tuple and action, in a per-CPU hash
+ * that the tool sums over CPUs.  Flows that found the table full are
+ * counted, never dropped silently.  (Defined here for the tool's flow log
+ * records; the datapath side is not written yet.)
+ *
+ * TCP flags are kept as VPC Flow Logs report them (the "tcp-flags" field):
+ * FIN 1, SYN 2, RST 4, and SYN-ACK 18 for a packet with both SYN and ACK;
+ * other flags (ACK alone, PSH, URG) are not reported.  A flow's value is
+ * the OR over its packets of NACLEMU_FLOW_TCP_FLAGS(byte 13 of the TCP
+ * header).
+ */
+#define NACLEMU_TCP_FIN 0x01
+#define NACLEMU_TCP_SYN 0x02
+#define NACLEMU_TCP_RST 0x04
+#define NACLEMU_TCP_ACK 0x10
+#define NACLEMU_FLOW_SYN_ACK 18
+#define NACLEMU_FLOW_TCP_FLAGS(f)                                              \
+	(((f) & NACLEMU_TCP_FIN) | ((f) & NACLEMU_TCP_RST) |                     \
+	 (((f) & NACLEMU_TCP_SYN) ?                                               \
+		  (((f) & NACLEMU_TCP_ACK) ? NACLEMU_FLOW_SYN_ACK : NACLEMU_TCP_SYN) : \
+		  0))
+
+/* Bits of naclemu_flow_key.action. */
+#define NACLEMU_FLOW_REJECT 0
+#define NACLEMU_FLOW_ACCEPT 1
+
+/*
+ * struct naclemu_flow_key - one flow as AWS aggregates them.
+ * @src, @dst: host byte order, as struct naclemu_event (IPv4 in @lo).
+ * @sport, @dport: host byte order; 0 for protocols without ports (ICMP
+ *                 records have ports 0, as in AWS).
+ * @protocol: IANA number.  @family: 4 or 6.  @dir: enum naclemu_dir.
+ * @action: NACLEMU_FLOW_ACCEPT or NACLEMU_FLOW_REJECT.
+ */
+struct naclemu_flow_key {
+	struct naclemu_addr src;
+	struct naclemu_addr dst;
+	__u16 sport;
+	__u16 dport;
+	__u8 protocol;
+	__u8 family;
+	__u8 dir;
+	__u8 action;
+};
+_Static_assert(sizeof(struct naclemu_flow_key) == 40, "flow key layout");
+
+/*
+ * struct naclemu_flow_val - what one CPU counted of a flow since it was
+ * first seen: @packets (gso_segs each), @bytes (skb->len), @first_ns and
+ * @last_ns (bpf_ktime_get_boot_ns(), CLOCK_BOOTTIME), @tcp_flags (the OR of
+ * NACLEMU_FLOW_TCP_FLAGS()).
+ */
+struct naclemu_flow_val {
+	__u64 packets;
+	__u64 bytes;
+	__u64 first_ns;
+	__u64 last_ns;
+	__u8 tcp_flags;
+	__u8 pad[7];
+};
+_Static_assert(sizeof(struct naclemu_flow_val) == 40, "flow value layout");
+
 #endif /* NACLEMU_SHARED_H */
