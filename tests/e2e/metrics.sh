@@ -159,7 +159,7 @@ exporter_start() {
 		"${EXP_BIN:-$NACLEMU}" exporter --listen "$EXP_ADDR" 2>"$LAB_TMP/exporter.err" &
 		EXP_PID=$!
 		LAB_PIDS+=("$EXP_PID")
-		for ((i = 0; i < 100; i++)); do
+		for ((i = 0; i < 400; i++)); do
 			grep -q "serving metrics" "$LAB_TMP/exporter.err" && break
 			kill -0 "$EXP_PID" 2>/dev/null || break
 			sleep 0.05
@@ -168,6 +168,8 @@ exporter_start() {
 			EXP_URL="http://$EXP_ADDR"
 			return 0
 		fi
+		# Not serving after 20 s (a loaded machine): stop it, never wait forever.
+		kill "$EXP_PID" 2>/dev/null
 		wait "$EXP_PID"
 		grep -q "in use" "$LAB_TMP/exporter.err" || break
 	done
