@@ -6,7 +6,7 @@
 # After a real attach, the attach record (the pinned map "meta") is
 # replaced by one as another naclemu build would have written it: layout 1
 # (naclemu 0.1.0: magic "NACL", no version, ifindex at byte 4,
-# created_qdisc at byte 16) or a future layout 3 (the versioned head).
+# created_qdisc at byte 16) or a future layout 4 (the versioned head).
 # update, stats, events and run refuse it naming both layouts; status warns
 # and goes on; detach removes the filters, the qdisc attach created and the
 # pins.
@@ -44,16 +44,16 @@ fake_meta() {
 }
 
 ifindex=$(ip -n "$ns" -o link show "$dev" | cut -d: -f1)
-for layout in 1 3; do
+for layout in 1 4; do
 	expect_exit 0 lab_attach server "$LAB_TMP/a.nacl"
 	if [ "$layout" = 1 ]; then
 		# magic "NACL" (0x4e41434c), ifindex, handle, priority, created_qdisc = 1.
 		fake_meta 1032 "$(le32 0x4e41434c) $(le32 "$ifindex") $(le32 0x4e41) $(le32 1) 01"
 	else
-		# magic "NAME" (0x4e414d45), layout 3, size 2048, ifindex, flags = created qdisc.
-		fake_meta 2048 "$(le32 0x4e414d45) 03 00 00 08 $(le32 "$ifindex") $(le32 1)"
+		# magic "NAME" (0x4e414d45), layout 4, size 2048, ifindex, flags = created qdisc.
+		fake_meta 2048 "$(le32 0x4e414d45) 04 00 00 08 $(le32 "$ifindex") $(le32 1)"
 	fi
-	want="naclemu: $dev was attached by naclemu with state layout $layout; this is layout 2: run 'naclemu detach -n $ns -i $dev' and attach again"
+	want="naclemu: $dev was attached by naclemu with state layout $layout; this is layout 3: run 'naclemu detach -n $ns -i $dev' and attach again"
 
 	expect_exit 2 "$NACLEMU" update -n "$ns" -i "$dev" "$LAB_TMP/a.nacl"
 	expect_eq "$err" "$want" "update of layout $layout"
