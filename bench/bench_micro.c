@@ -295,6 +295,13 @@ static struct bench_stat ns_stat(const struct config *c, int rounds)
 	return bench_stat(v, (size_t)rounds);
 }
 
+/* The memory side of the cost: the compiled rule set is one fixed-size map value. */
+static void print_rules_size(void)
+{
+	printf("\ncompiled rule set (struct naclemu_rules): %.1f KiB per attached interface, "
+	       "whatever the rules\n", sizeof(struct naclemu_rules) / 1024.0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -571,6 +578,7 @@ int main(int argc, char **argv)
 		if (dv[v] && !drops[v].ablate)
 			suppressed_share(drops[v].name, bpf_map__fd(dv[v]->maps.naclemu_counters),
 					 h[NSIZES - 1]->rules);
+	print_rules_size();
 
 	/* For gnuplot: rules, then median min max of each ingress series. */
 	if (dat) {

@@ -129,17 +129,44 @@ static __always_inline __u32 addr_search(const struct naclemu_table *t,
 	return i & (NACLEMU_SEARCH_SIZE - 1);
 }
 
-/* The same for IPv4, by the three-level index (struct naclemu_v4_index). */
+/* The same for IPv4, by the four-level trie (struct naclemu_v4_index). */
 static __always_inline __u32 addr_index_v4(const struct naclemu_v4_index *x, __u32 a)
 {
-	__u32 e = x->l16[a >> 16];
+	__u32 e = x->l8[a >> 24];
 
-	if (e >= NACLEMU_V4_CHUNK) {
-		e = x->l24[(e - NACLEMU_V4_CHUNK) & (NACLEMU_V4_CHUNKS - 1)][(a >> 8) & 0xff];
-		if (e >= NACLEMU_V4_CHUNK)
-			e = x->l32[(e - NACLEMU_V4_CHUNK) & (NACLEMU_V4_CHUNKS - 1)][a & 0xff];
+	if (e >= NACLEMU_IDX_BLOCK) {
+		e = x->l16[(e - NACLEMU_IDX_BLOCK) & (NACLEMU_V4_L16_BLOCKS - 1)][(a >> 16) & 0xff];
+		if (e >= NACLEMU_IDX_BLOCK) {
+			e = x->l24[(e - NACLEMU_IDX_BLOCK) & (NACLEMU_V4_L24_BLOCKS - 1)]
+				  [(a >> 8) & 0xff];
+			if (e >= NACLEMU_IDX_BLOCK)
+				e = x->l32[(e - NACLEMU_IDX_BLOCK) & (NACLEMU_V4_L32_BLOCKS - 1)]
+					  [a & 0xff];
+		}
 	}
 	return e & (NACLEMU_SEARCH_SIZE - 1);
+}
+
+/* The interval of the L4 key @key, by the two-level trie key_hi, key_lo. */
+static __always_inline __u32 key_index(const struct naclemu_table *t, __u32 key)
+{
+	__u32 e = t->key_hi[(key >> 8) & 0xff];
+
+	if (e >= NACLEMU_IDX_BLOCK)
+		e = t->key_lo[(e - NACLEMU_IDX_BLOCK) & (NACLEMU_KEY_BLOCKS - 1)][key & 0xff];
+	return e & (NACLEMU_SEARCH_SIZE - 1);
+}
+
+/* The same by binary search (NACLEMU_SEARCH_KEY): the last i with key_bound[i] <= key. */
+static __always_inline __u32 key_search(const struct naclemu_table *t, __u32 key)
+{
+	__u32 i = 0;
+
+#pragma unroll
+	for (__u32 step = NACLEMU_SEARCH_SIZE / 2; step; step >>= 1)
+		if (t->key_bound[i + step] <= key)
+			i += step;
+	return i & (NACLEMU_SEARCH_SIZE - 1);
 }
 
 /* Not filtered (docs/semantics.md section 1), the parts that need the L4 header. */
@@ -242,7 +269,7 @@ static __always_inline int judge(struct __sk_buff *skb, __u32 dir)
 
 	/* Inbound rules look at the source, outbound at the destination. */
 	peer = dir == NACLEMU_INGRESS ? &p.src : &p.dst;
-	if (p.family == 4)
+	if (p.family == 4 && !(t->search & NACLEMU_SEARCH_ADDR))
 		i = addr_index_v4(&rs->v4[dir & 1], (__u32)peer->lo);
 	else
 		i = addr_search(t, peer);
@@ -257,7 +284,8 @@ static __always_inline int judge(struct __sk_buff *skb, __u32 dir)
 	} else {
 		match = t->addr_bits[i] & t->proto_bits[p.protocol];
 		if (p.l4_known && p.has_key)
-			match &= t->key_bits[t->key_idx[p.key]];
+			match &= t->key_bits[t->search & NACLEMU_SEARCH_KEY ?
+					     key_search(t, p.key) : key_index(t, p.key)];
 		else
 			match &= t->keyless;
 		if (match) {

@@ -196,6 +196,31 @@ struct naclemu_rule_info {
 _Static_assert(sizeof(struct naclemu_rule_info) == 32, "rule info layout");
 
 /*
+ * The direct indexes below (the L4 key's, the IPv4 address's) are tries of
+ * 256-entry blocks, one level per byte of the value.  An entry below
+ * NACLEMU_IDX_BLOCK is an interval index, the answer for every value under
+ * it (a uniform block is never stored); an entry b >= NACLEMU_IDX_BLOCK
+ * sends the lookup to block b - NACLEMU_IDX_BLOCK of the next level.  A block
+ * exists only where an interval starts inside its range, so real rule sets
+ * need a few.  (No two blocks are ever equal, since interval indexes grow
+ * with the value: sharing equal blocks would save nothing.)  The pools are
+ * bounded (the inner map's value has one fixed size): a rule set that needs
+ * more blocks than a pool holds sets a NACLEMU_SEARCH_* bit of its table,
+ * and the program takes the fixed-depth binary search instead, as IPv6 peers
+ * always do.  Either way a lookup is a bounded number of loads whatever the
+ * number of rules.
+ */
+#define NACLEMU_IDX_BLOCK 0x100
+#define NACLEMU_KEY_BLOCKS 16 /* 4 KiB a table */
+#define NACLEMU_V4_L16_BLOCKS 16 /* 8 KiB a direction */
+#define NACLEMU_V4_L24_BLOCKS 32 /* 16 KiB a direction */
+#define NACLEMU_V4_L32_BLOCKS 32 /* 8 KiB a direction */
+
+/* Bits of naclemu_table.search: which pool overflowed. */
+#define NACLEMU_SEARCH_KEY 0x1  /* key_bound, not key_hi/key_lo */
+#define NACLEMU_SEARCH_ADDR 0x2 /* IPv4 table: addr_bound, not the v4 index */
+
+/*
  * struct naclemu_table - the rules of one direction and family, compiled.
  * A bit i stands for the table's rule i (rules in ascending number).
  *
@@ -204,6 +229,7 @@ _Static_assert(sizeof(struct naclemu_rule_info) == 32, "rule info layout");
  *           or types, IPv4 rule with protocol 58, full range 0-65535): the
  *           only ones a non-first fragment with unknown ports can match.
  * @allow: rules whose action is allow.
+ * @search: NACLEMU_SEARCH_* bits: the lookups that take the binary search.
  * @key_bits: per elementary interval j of the L4 key (destination port, or
  *            type << 8 | code for ICMP), the rules matching every key in it
  *            (keyless ones included).
@@ -215,49 +241,58 @@ _Static_assert(sizeof(struct naclemu_rule_info) == 32, "rule info layout");
  * @slot: counter slot of each rule.
  * @default_slot: counter slot of the default deny.
  * @nrules: rules used; @info: what they are.
- * @key_idx: the interval j of each L4 key: one load, where a binary search
- *           took eight steps and their branches (a branch mispredicted
- *           on most steps when packets vary).  64 KiB; intervals number at
- *           most 1 + 2 * NACLEMU_MAX_RULES, so a byte holds one.
+ * @key_hi, @key_lo: the interval j of each L4 key, a two-level trie (see
+ *           above) by key >> 8 and key & 0xff: one or two loads, where a
+ *           binary search took eight steps and their branches (mispredicted
+ *           on most steps when packets vary).  A block of key_lo is needed
+ *           only where a range starts or ends inside 256 keys: port 80 or
+ *           443 does, 1024-65535 or an ICMP type with any code does not.
+ *           Intervals number at most 1 + 2 * NACLEMU_MAX_RULES, so a byte
+ *           holds one.
+ * @key_bound: sorted interval starts of the L4 key, key_bound[0] = 0,
+ *           unused entries 0x10000 (above every key): the search used with
+ *           NACLEMU_SEARCH_KEY.
  */
 struct naclemu_table {
 	__u64 proto_bits[256];
 	__u64 keyless;
 	__u64 allow;
+	__u32 search;
+	__u32 default_slot;
+	__u32 nrules;
+	__u32 pad;
 	__u64 key_bits[NACLEMU_SEARCH_SIZE];
 	struct naclemu_addr addr_bound[NACLEMU_SEARCH_SIZE];
 	__u64 addr_bits[NACLEMU_SEARCH_SIZE];
 	__u8 addr_flags[NACLEMU_SEARCH_SIZE];
 	__u32 slot[NACLEMU_MAX_RULES];
-	__u32 default_slot;
-	__u32 nrules;
 	struct naclemu_rule_info info[NACLEMU_MAX_RULES];
-	__u8 key_idx[NACLEMU_NKEYS];
+	__u16 key_hi[256];
+	__u8 key_lo[NACLEMU_KEY_BLOCKS][256];
+	__u32 key_bound[NACLEMU_SEARCH_SIZE];
 };
 _Static_assert(sizeof(struct naclemu_table) % 8 == 0, "table padding");
+_Static_assert(1 + 2 * NACLEMU_MAX_RULES < NACLEMU_IDX_BLOCK, "key intervals fit key_lo's byte");
 
 /*
  * struct naclemu_v4_index - the elementary interval of every IPv4 address
  * (the index j into addr_bits/addr_flags of the IPv4 table of one
- * direction), as a three-level table by the address's bits 31-16, 15-8 and
- * 7-0: at most three dependent loads and two predictable branches, where a
- * binary search over addr_bound took eight steps whose branches a varied
- * traffic mispredicts.
- *
- * An entry below NACLEMU_V4_CHUNK is an interval index, the answer for every
- * address under it; an entry c >= NACLEMU_V4_CHUNK sends the lookup to chunk
- * c - NACLEMU_V4_CHUNK of the next level (only where an interval starts
- * inside the /16 or /24).  Each interval start lies in one /16 and one /24,
- * so fewer than NACLEMU_SEARCH_SIZE chunks are needed per level.  Host byte
- * order addresses; 256 + 128 + 64 KiB.
+ * direction), as a four-level trie of blocks (see above) by the address's
+ * bytes: at most four dependent loads and three predictable branches, where
+ * a binary search over addr_bound took eight steps whose branches a varied
+ * traffic mispredicts.  A /8 CIDR needs no block, a /16 one in l16, a /24
+ * one in l16 and one in l24, a /32 one at each level (CIDRs in one /8,
+ * /16 or /24 share them).  Host byte order addresses.  Fewer than
+ * NACLEMU_SEARCH_SIZE intervals, so l32's byte holds one.
  */
-#define NACLEMU_V4_CHUNK 0x100
-#define NACLEMU_V4_CHUNKS NACLEMU_SEARCH_SIZE
 struct naclemu_v4_index {
-	__u16 l16[65536];                     /* by address >> 16 */
-	__u16 l24[NACLEMU_V4_CHUNKS][256];    /* by (address >> 8) & 0xff */
-	__u8 l32[NACLEMU_V4_CHUNKS][256];     /* by address & 0xff: the interval */
+	__u16 l8[256];                             /* by address >> 24 */
+	__u16 l16[NACLEMU_V4_L16_BLOCKS][256];     /* by (address >> 16) & 0xff */
+	__u16 l24[NACLEMU_V4_L24_BLOCKS][256];     /* by (address >> 8) & 0xff */
+	__u8 l32[NACLEMU_V4_L32_BLOCKS][256];      /* by address & 0xff: the interval */
 };
+_Static_assert(sizeof(struct naclemu_v4_index) % 8 == 0, "v4 index padding");
+_Static_assert(NACLEMU_SEARCH_SIZE <= NACLEMU_IDX_BLOCK, "intervals fit l32's byte");
 
 /*
  * struct naclemu_rules - a whole compiled rule set: the one value of the
@@ -302,7 +337,8 @@ _Static_assert(sizeof(struct naclemu_frag_val) == 8, "frag value layout");
  * NACLEMU_STATE_LAYOUT whenever a pinned map's value changes.
  *
  * Layout 3 added the tcx links (pinned as link_ingress, link_egress) and
- * NACLEMU_META_HOOK_TCX.
+ * NACLEMU_META_HOOK_TCX, and made the compiled rule set compact (the
+ * block tries of struct naclemu_table and struct naclemu_v4_index).
  *
  * Layout 1 (naclemu 0.1.0) had no version: its meta began with the magic
  * NACLEMU_META_MAGIC_V1, then ifindex at byte 4 and created_qdisc at byte

@@ -37,6 +37,7 @@ struct harness {
 	int ncpus;
 	struct naclemu_counter *percpu;
 	struct naclemu_rules *rules; /* what is installed */
+	__u32 force_search; /* NACLEMU_SEARCH_* bits harness_set_rules() adds to every table */
 };
 
 static inline int harness_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -110,6 +111,10 @@ static inline int harness_set_rules(struct harness *h, const struct nacl_ruleset
 	ret = compile_rules(rs, x, h->rules, err);
 	if (ret)
 		return ret;
+	/* The searches' arrays are always compiled: any table can take them. */
+	for (int d = 0; d < 2; d++)
+		for (int f = 0; f < 2; f++)
+			h->rules->t[d][f].search |= h->force_search;
 	ret = compile_assign_slots(h->rules, NULL, &cursor, fresh, &nfresh);
 	if (ret)
 		return ret;

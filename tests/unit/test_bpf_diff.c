@@ -9,7 +9,11 @@
  * them, the first and last address of a CIDR and their neighbours, ICMP
  * type/code -1, protocol -1, IPv4 against IPv6, rules with the maximum
  * count (39 per direction and family), exempt ports and addresses, later
- * fragments with unknown ports.  Fixed seed (NACLEMU_DIFF_SEED overrides);
+ * fragments with unknown ports.  Both ways of finding an interval are
+ * covered: the tries (key, IPv4 address) and the binary searches, which a
+ * third of the rule sets are forced to take and scattered rule sets (hosts
+ * and single ports all over) take because they overflow the tries' pools.
+ * Fixed seed (NACLEMU_DIFF_SEED overrides);
  * the seed and the first disagreement are printed.  Needs root.
  */
 #include <setjmp.h>
@@ -51,6 +55,12 @@ static const int proto_pool[] = { -1, -1, 6, 6, 6, 17, 17, 1, 58, 50, 47, 132, 0
 
 #define PICK(pool) (pool[below(sizeof(pool) / sizeof(pool[0]))])
 
+/*
+ * Scattered rule sets: hosts and small networks anywhere and single ports
+ * anywhere, so that they need more trie blocks than the pools hold.
+ */
+static bool scatter;
+
 /* A few base networks, so rules overlap and nest often. */
 static const char *const v4_base[] = { "192.0.2.0", "198.51.100.0", "203.0.113.0",
 				       "0.0.0.0", "255.255.255.255", "169.254.169.254",
@@ -67,7 +77,13 @@ static void random_cidr(struct naclemu_cidr *c, __u8 family)
 
 	memset(c, 0, sizeof(*c));
 	c->family = family;
-	if (family == 4) {
+	if (scatter) {
+		static const int plens[] = { 32, 32, 31, 28, 24, 20 };
+
+		for (unsigned int i = 0; i < bits / 8; i++)
+			c->addr[i] = (uint8_t)rnd();
+		c->prefix_len = (__u8)(PICK(plens) + (family == 6 ? 96 : 0));
+	} else if (family == 4) {
 		inet_pton(AF_INET, PICK(v4_base), c->addr);
 		c->prefix_len = (__u8)(chance(80) ? PICK(plen4) : (int)below(33));
 	} else {
@@ -97,7 +113,10 @@ static void random_rule(struct nacl_rule *r, __u8 family)
 	r->port_from = 0;
 	r->port_to = 65535;
 	r->icmp_type = r->icmp_code = -1;
-	if (r->protocol == 6 || r->protocol == 17) {
+	if (scatter && chance(80)) {
+		r->protocol = chance(50) ? 6 : 17;
+		r->port_from = r->port_to = (uint16_t)below(65536);
+	} else if (r->protocol == 6 || r->protocol == 17) {
 		a = chance(80) ? PICK(port_pool) : (int)below(65536);
 		b = chance(30) ? a : chance(80) ? PICK(port_pool) : (int)below(65536);
 		r->port_from = (uint16_t)(a < b ? a : b);
@@ -322,12 +341,13 @@ static void differential(void **state)
 	static struct nacl_ruleset rs;
 	static __u64 shadow[NACLEMU_NSLOTS];
 	struct naclemu_cidr ex[2], sub[2], vpc[2];
-	char why[256], err[NACL_MSG_LEN], pbuf[256];
+	char why[256], err[NACL_MSG_LEN], pbuf[256], cbuf[64];
 	const char *env = getenv("NACLEMU_DIFF_SEED");
 	__u64 seed = env ? strtoull(env, NULL, 0) : 0x6e61636c656d75ULL;
 	struct harness *h;
 	unsigned int id = 0;
 	size_t pairs = 0, allowed = 0, exempt = 0, frags = 0;
+	size_t forced = 0, key_search = 0, addr_search = 0;
 
 	(void)state;
 	h = harness_open(why, sizeof(why));
@@ -346,7 +366,9 @@ static void differential(void **state)
 		struct naclemu_cidr extra[6];
 		size_t nextra = 0;
 
+		scatter = chance(10);
 		random_ruleset(&rs);
+		scatter = false;
 		if (chance(30)) {
 			x.nexempt = below(3);
 			for (size_t i = 0; i < x.nexempt; i++)
@@ -365,8 +387,14 @@ static void differential(void **state)
 		/* The Resolver's address itself, so that packets reach it. */
 		for (size_t i = 0; i < x.nvpc; i++)
 			nacl_resolver(&vpc[i], &extra[nextra++]);
+		h->force_search = chance(33) ? NACLEMU_SEARCH_KEY | NACLEMU_SEARCH_ADDR : 0;
 		if (harness_set_rules(h, &rs, &x, err))
 			fail_msg("set %d: cannot install: %s", set, err);
+		forced += h->force_search != 0;
+		for (int d = 0; d < 2 && !h->force_search; d++) {
+			key_search += (h->rules->t[d][NACLEMU_V4].search & NACLEMU_SEARCH_KEY) != 0;
+			addr_search += (h->rules->t[d][NACLEMU_V4].search & NACLEMU_SEARCH_ADDR) != 0;
+		}
 
 		for (int k = 0; k < PACKETS_PER_SET; k++) {
 			struct nacl_packet p;
@@ -420,6 +448,9 @@ static void differential(void **state)
 				if (why_ex == NACL_NOT_EXEMPT)
 					fprintf(stderr, "  evaluator's rule: %u\n", v.rule_number);
 				print_rules(&rs, p.dir);
+				for (size_t i = 0; i < nextra; i++)
+					fprintf(stderr, "  exempt, subnet or resolver: %s\n",
+						nacl_cidr_str(&extra[i], cbuf));
 				fail_msg("BPF and nacl_evaluate() disagree after %zu pairs", pairs);
 			}
 			pairs++;
@@ -430,7 +461,10 @@ static void differential(void **state)
 	}
 	printf("%zu pairs agree (%zu allowed, %zu exempt, %zu fragments)\n", pairs, allowed,
 	       exempt, frags);
+	printf("%zu sets forced to search; of the others' IPv4 tables, %zu overflowed the key "
+	       "trie, %zu the address trie\n", forced, key_search, addr_search);
 	assert_true(pairs >= 100000);
+	assert_true(forced >= SETS / 5 && key_search >= 10 && addr_search >= 10);
 	harness_close(h);
 }
 

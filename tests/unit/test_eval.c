@@ -192,6 +192,7 @@ static const struct excase excases[] = {
 	{ "TCP DNS to the Resolver", "out", 6, "192.0.2.50", "203.0.113.2", 53, 0, NACL_EXEMPT_RESOLVER },
 	{ "not DNS to the Resolver", "out", 17, "192.0.2.50", "203.0.113.2", 123, 0, NACL_NOT_EXEMPT },
 	{ "DNS to base + 3", "out", 17, "192.0.2.50", "203.0.113.3", 53, 0, NACL_NOT_EXEMPT },
+	{ "IPv6 DNS to the Resolver's bytes", "out", 17, "2001:db8::5", "cb00:7102::", 53, 0, NACL_NOT_EXEMPT },
 	{ "DHCPv6 ports are not IPv4 DHCP", "in", 17, "192.0.2.1", "192.0.2.2", 547, 0, NACL_NOT_EXEMPT },
 	{ "metadata egress", "out", 6, "192.0.2.50", "169.254.169.254", 80, 0, NACL_EXEMPT_LINKLOCAL },
 	{ "metadata ingress", "in", 6, "169.254.169.254", "192.0.2.50", 40000, 0, NACL_EXEMPT_LINKLOCAL },

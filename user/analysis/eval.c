@@ -175,7 +175,7 @@ static bool resolver_dns(const struct nacl_packet *p, const struct nacl_extra *x
 	    (p->dst_port != NACLEMU_DNS_PORT && p->src_port != NACLEMU_DNS_PORT))
 		return false;
 	for (size_t i = 0; i < x->nvpc; i++)
-		if (nacl_resolver(&x->vpc[i], &r) && nacl_cidr_contains(&r, peer))
+		if (nacl_resolver(&x->vpc[i], &r) && in_any(&r, 1, p->family, peer))
 			return true;
 	return false;
 }

@@ -7,10 +7,12 @@
  * direct index, the L4 key and the peer address by their "elementary
  * interval".  The boundaries of all rules' ranges cut the field's domain
  * into intervals inside which every value is matched by the same rules, so
- * one word per interval is exact.  The L4 key's interval is a direct index
- * (key_idx, one byte per key); the address's is a binary search over the
- * intervals' starts, padded to a fixed size, so the datapath always takes
- * the same number of steps, whatever the number of rules.
+ * one word per interval is exact.  The L4 key's interval and the IPv4
+ * address's are tries of 256-entry blocks (naclemu.h); the IPv6
+ * address's, and any other when a trie needs more blocks than its pool
+ * holds, a binary search over the intervals' starts, padded to a fixed
+ * size, so the datapath always takes the same number of steps, whatever the
+ * number of rules.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -94,30 +96,108 @@ static void span_bits(const struct span *spans, size_t n, u128 v, __u64 *bits,
 	}
 }
 
+/* The interval holding @a: the last j with b[j] <= a (b[0] = 0). */
+static __u32 interval_of(const u128 *b, size_t nb, __u32 a)
+{
+	size_t lo = 0, hi = nb; /* b[lo] <= a < b[hi] (b[nb] = infinity) */
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (b[mid] <= a)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (__u32)lo;
+}
+
 /*
- * The key intervals: key_bits per interval, key_idx per key.  At most
- * 1 + 2 * NACLEMU_MAX_RULES intervals (a rule's range adds two bounds), so
- * an index fits in key_idx's byte.
+ * A pool of 256-entry blocks of @size bytes each, @cap of them, @n used.
+ * Blocks are never shared: interval indexes grow with the value, so a
+ * block that holds an interval start ends on a higher interval than it
+ * begins, and begins above where any earlier block ends; no two can be
+ * equal.
+ */
+struct pool {
+	void *base;
+	size_t size, cap, n;
+};
+
+/* The trie entry of @blk, stored in @p, or -1 when @p is full. */
+static int pool_put(struct pool *p, const void *blk)
+{
+	if (p->n == p->cap)
+		return -1;
+	memcpy((char *)p->base + p->n * p->size, blk, p->size);
+	return NACLEMU_IDX_BLOCK + (int)p->n++;
+}
+
+/*
+ * The trie entry of the 2^(8 * @level) values from @first (a multiple of
+ * that) over the @nb interval starts @b: an interval if they all lie in
+ * one, else a block of the 256 entries below it, put in @pools[@level - 1]
+ * (level 1's blocks hold intervals as bytes, the others entries as __u16).
+ * Returns -1 when a pool is full.
+ */
+static int trie_entry(struct pool *pools, unsigned int level, __u32 first,
+		      const u128 *b, size_t nb)
+{
+	unsigned int shift = 8 * (level - 1);
+	__u32 last = first | (__u32)((1ULL << (8 * level)) - 1);
+	__u32 j = interval_of(b, nb, first);
+	__u16 blk16[256];
+	__u8 blk8[256];
+
+	if (j == interval_of(b, nb, last))
+		return (int)j;
+	for (__u32 k = 0; k < 256; k++) {
+		if (level == 1) {
+			blk8[k] = (__u8)interval_of(b, nb, first | k);
+		} else {
+			int e = trie_entry(pools, level - 1, first | k << shift, b, nb);
+
+			if (e < 0)
+				return -1;
+			blk16[k] = (__u16)e;
+		}
+	}
+	return pool_put(&pools[level - 1], level == 1 ? (void *)blk8 : (void *)blk16);
+}
+
+/*
+ * The key intervals: key_bits per interval, the key trie (key_hi, key_lo)
+ * or, when key_lo's pool is too small, NACLEMU_SEARCH_KEY and key_bound.
+ * At most 1 + 2 * NACLEMU_MAX_RULES intervals (a rule's range adds two
+ * bounds), so an interval fits key_lo's byte.
  */
 static void fill_key(struct naclemu_table *t, const struct span *keys, size_t n)
 {
+	struct pool lo = { t->key_lo, sizeof(t->key_lo[0]), NACLEMU_KEY_BLOCKS, 0 };
 	u128 b[NACLEMU_SEARCH_SIZE];
 	size_t nb = boundaries(keys, n, 0xffff, b);
 	__u8 unused;
 
-	_Static_assert(1 + 2 * NACLEMU_MAX_RULES <= 256, "key_idx is a byte");
 	for (size_t j = 0; j < NACLEMU_SEARCH_SIZE; j++) {
 		if (j < nb) {
 			span_bits(keys, n, b[j], &t->key_bits[j], &unused);
 			t->key_bits[j] |= t->keyless;
+			t->key_bound[j] = (__u32)b[j];
 		} else {
 			t->key_bits[j] = 0; /* no key maps here */
+			t->key_bound[j] = NACLEMU_NKEYS;
 		}
 	}
-	for (size_t k = 0, j = 0; k < NACLEMU_NKEYS; k++) {
-		while (j + 1 < nb && b[j + 1] <= k)
-			j++;
-		t->key_idx[k] = (__u8)j;
+	for (__u32 h = 0; h < 256; h++) {
+		int e = trie_entry(&lo, 1, h << 8, b, nb);
+
+		if (e < 0) {
+			t->search |= NACLEMU_SEARCH_KEY;
+			memset(t->key_hi, 0, sizeof(t->key_hi));
+			memset(t->key_lo, 0, sizeof(t->key_lo));
+			return;
+		}
+		t->key_hi[h] = (__u16)e;
 	}
 }
 
@@ -145,52 +225,29 @@ static size_t fill_addr(struct naclemu_table *t, const struct span *addrs,
 	return nb;
 }
 
-/* The interval holding @a: the last j with b[j] <= a (b[0] = 0). */
-static __u32 interval_of(const u128 *b, size_t nb, __u32 a)
-{
-	size_t lo = 0, hi = nb; /* b[lo] <= a < b[hi] (b[nb] = infinity) */
-
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (b[mid] <= a)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return (__u32)lo;
-}
-
 /*
- * The IPv4 index (struct naclemu_v4_index) of the @nb interval starts @b:
- * a /16 or /24 whose first and last address lie in one interval gets that
- * interval; any other gets a chunk at the next level.
+ * The IPv4 index (struct naclemu_v4_index) of the @nb interval starts @b,
+ * or, when a pool is too small, NACLEMU_SEARCH_ADDR on @t (the IPv4 table
+ * of the direction) and an empty index.
  */
-static void fill_v4_index(struct naclemu_v4_index *x, const u128 *b, size_t nb)
+static void fill_v4_index(struct naclemu_table *t, struct naclemu_v4_index *x,
+			  const u128 *b, size_t nb)
 {
-	size_t n24 = 0, n32 = 0;
+	struct pool pools[3] = {
+		{ x->l32, sizeof(x->l32[0]), NACLEMU_V4_L32_BLOCKS, 0 },
+		{ x->l24, sizeof(x->l24[0]), NACLEMU_V4_L24_BLOCKS, 0 },
+		{ x->l16, sizeof(x->l16[0]), NACLEMU_V4_L16_BLOCKS, 0 },
+	};
 
-	for (__u32 h = 0; h < 65536; h++) {
-		__u32 first = h << 16, j = interval_of(b, nb, first);
+	for (__u32 h = 0; h < 256; h++) {
+		int e = trie_entry(pools, 3, h << 24, b, nb);
 
-		if (j == interval_of(b, nb, first | 0xffff)) {
-			x->l16[h] = (__u16)j;
-			continue;
+		if (e < 0) {
+			t->search |= NACLEMU_SEARCH_ADDR;
+			memset(x, 0, sizeof(*x));
+			return;
 		}
-		x->l16[h] = (__u16)(NACLEMU_V4_CHUNK + n24);
-		for (__u32 m = 0; m < 256; m++) {
-			__u32 f24 = first | m << 8, j24 = interval_of(b, nb, f24);
-
-			if (j24 == interval_of(b, nb, f24 | 0xff)) {
-				x->l24[n24][m] = (__u16)j24;
-				continue;
-			}
-			x->l24[n24][m] = (__u16)(NACLEMU_V4_CHUNK + n32);
-			for (__u32 k = 0; k < 256; k++)
-				x->l32[n32][k] = (__u8)interval_of(b, nb, f24 | k);
-			n32++;
-		}
-		n24++;
+		x->l8[h] = (__u16)e;
 	}
 }
 
@@ -265,7 +322,7 @@ static int compile_table(const struct nacl_ruleset *rs,
 	fill_key(t, keys, nkeys);
 	nb = fill_addr(t, addrs, naddrs, family == 4 ? 0xffffffffu : ~(u128)0, b);
 	if (family == 4)
-		fill_v4_index(v4, b, nb);
+		fill_v4_index(t, v4, b, nb);
 	return 0;
 }
 
