@@ -202,8 +202,13 @@ $(OUT)/bench_micro: bench/bench_micro.c $(OUT)/libnacl.a $(HDRS) $(TEST_HDRS) $(
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUT)/bench -Itests/unit $< $(OUT)/libnacl.a $(LDLIBS) -o $@
 
+# bench_tcx: the tcx-empty case and bench_scale.sh's check of the hooks.
+$(OUT)/bench/bench_tcx: bench/bench_tcx.c | $(DEPS_STAMP) $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+
 .PHONY: bench
-bench: $(OUT)/naclemu $(OUT)/bench_micro $(OUT)/bench/bench_empty.bpf.o | $(BENCH_DEPS_STAMP)
+bench: $(OUT)/naclemu $(OUT)/bench_micro $(OUT)/bench/bench_empty.bpf.o $(OUT)/bench/bench_tcx | $(BENCH_DEPS_STAMP)
 	$(Q)OUT=$(OUT) bench/bench.sh
 
 # ---- install ---------------------------------------------------------------
