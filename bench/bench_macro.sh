@@ -107,24 +107,9 @@ timeout "$lifetime" ip netns exec "$S" iperf3 -s -B 192.0.2.2 -p 5201 >/dev/null
 spid=$!
 sleep 0.5
 
-# The rules: 37 that the traffic does not match, then the two it does
-# (138: the TCP stream, 139: the UDP frames), then 39 IPv6 rules.
-nacl_dir() { # $1: the ports of rule 138
-	for k in $(seq 0 36); do
-		echo " $((100 + k)) allow tcp $((1000 + 10 * k))-$((1005 + 10 * k)) 198.51.100.$((4 * k))/30"
-	done
-	echo " 138 allow tcp $1 192.0.2.0/24"
-	echo " 139 allow udp 5201 192.0.2.0/24"
-	for k in $(seq 0 38); do
-		echo " $((200 + k)) allow tcp $((1000 + 10 * k))-$((1005 + 10 * k)) 2001:db8:$((k + 1))::/48"
-	done
-}
-{
-	echo inbound
-	nacl_dir 1024-65535
-	echo outbound
-	nacl_dir 5201
-} >"$tmp/bench.nacl"
+# The rules (bench_nacl.sh): 37 that the traffic does not match, then the
+# two it does (138: the TCP stream, 139: the UDP frames), then 39 IPv6 rules.
+bench/bench_nacl.sh >"$tmp/bench.nacl"
 # On the server (the udp and flood workloads) the same inbound rules judge
 # the frames from 192.0.2.1: to UDP 5201 rule 139, to UDP 9 the default deny.
 
