@@ -59,6 +59,8 @@ PACKETS=${BENCH_MACRO_PACKETS:-2000000}
 for t in iperf3 nft iptables trafgen tc ethtool ip jq; do
 	command -v $t >/dev/null || { echo "naclemu: bench_macro needs $t (make deps)" >&2; exit 2; }
 done
+# Without it the tcx cases would be taken for a kernel without tcx.
+[ -x "$BENCH_TCX" ] || { echo "naclemu: bench_macro needs $BENCH_TCX (make bench builds it)" >&2; exit 2; }
 
 C=nbm-$$-client S=nbm-$$-server
 # Where the tcx-empty case pins its two links (in the caller's BPF file

@@ -40,6 +40,8 @@ fi
 for t in ip tc bpftool jq; do
 	command -v $t >/dev/null || { echo "naclemu: bench_scale needs $t (make deps)" >&2; exit 2; }
 done
+# Without it the tcx cases would be taken for a kernel without tcx.
+[ -x "$BENCH_TCX" ] || { echo "naclemu: bench_scale needs $BENCH_TCX (make bench builds it)" >&2; exit 2; }
 
 NS=nbs-$$
 PINS=/sys/fs/bpf/naclemu/$NS
