@@ -194,16 +194,22 @@ demo: $(OUT)/naclemu | $(TEST_DEPS_STAMP)
 	$(Q)NACLEMU=$(abspath $(OUT))/naclemu demo/demo.sh
 
 # ---- benchmark (bench/) -------------------------------------------------------
-# Per-packet cost (BPF_PROG_TEST_RUN, against an empty program) and, with
-# iperf3 over veth, throughput against nftables; writes
-# bench/results/<date>-<kernel>.md and .png (root; a few minutes).
+# Per-packet cost (BPF_PROG_TEST_RUN, against an empty program), with
+# iperf3 and trafgen over veth throughput against nftables, and the same
+# NACL on 100 interfaces; writes bench/results/<date>-<kernel>.md and .png
+# (root; about 20 minutes).
 BENCH_SKELS := $(patsubst bench/bpf/%.bpf.c,$(OUT)/bench/%.skel.h,$(BENCH_BPF))
 $(OUT)/bench_micro: bench/bench_micro.c $(OUT)/libnacl.a $(HDRS) $(TEST_HDRS) $(BENCH_SKELS) $(OUT)/naclemu.skel.h | $(BENCH_DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUT)/bench -Itests/unit $< $(OUT)/libnacl.a $(LDLIBS) -o $@
 
+# bench_tcx: the tcx-empty case and bench_scale.sh's check of the hooks.
+$(OUT)/bench/bench_tcx: bench/bench_tcx.c | $(DEPS_STAMP) $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+
 .PHONY: bench
-bench: $(OUT)/naclemu $(OUT)/bench_micro $(OUT)/bench/bench_empty.bpf.o | $(BENCH_DEPS_STAMP)
+bench: $(OUT)/naclemu $(OUT)/bench_micro $(OUT)/bench/bench_empty.bpf.o $(OUT)/bench/bench_tcx | $(BENCH_DEPS_STAMP)
 	$(Q)OUT=$(OUT) bench/bench.sh
 
 # ---- install ---------------------------------------------------------------

@@ -5,13 +5,18 @@
 #          empty TC program and the parser alone, 1..39 rules, and what a
 #          drop costs against an allowed packet (see its header)
 #   macro  bench/bench_macro.sh: traffic over a veth pair between two
-#          network namespaces, no filter / naclemu / nftables / iptables: an
-#          iperf3 TCP stream (TSO on and off), small UDP packets at trafgen's
-#          highest rate, and a flood of denied packets with drop events off
-#          and on (BENCH_MACRO=0 skips it)
+#          network namespaces, no filter / an empty program and naclemu on
+#          clsact and on tcx / nftables / iptables: an iperf3 TCP stream
+#          (TSO on and off), small UDP packets at trafgen's highest rate from
+#          one flow and from 65,536, and a flood of denied packets with drop
+#          events off and on (BENCH_MACRO=0 skips it)
+#   scale  bench/bench_scale.sh: the same NACL attached to 100 veth
+#          interfaces (BENCH_SCALE_IFACES) and detached: time, BPF map
+#          memory, what is left (BENCH_SCALE=0 skips it)
 #
 # Writes bench/results/<date>-<kernel>.md and the plot <date>-<kernel>.png.
-# Knobs: BENCH_ROUNDS (21), BENCH_REPEAT (500000 runs per measurement).
+# Knobs: BENCH_ROUNDS (21), BENCH_REPEAT (500000 runs per measurement); the
+# macro and scale parts' own in their headers.
 # Needs root.
 set -eu
 cd "$(dirname "$0")/.."
@@ -31,6 +36,8 @@ md=$dir/$name.md
 png=$dir/$name.png
 tmp=$(mktemp -d /tmp/naclemu-bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+# Ctrl-C: the running part cleans up after itself, and no other part starts.
+trap 'exit 130' INT TERM
 mkdir -p "$dir"
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
@@ -49,10 +56,21 @@ echo "  BENCH    micro: $ROUNDS rounds x $REPEAT runs "
 macro_status="skipped (BENCH_MACRO=0)"
 if [ "${BENCH_MACRO:-1}" != 0 ] && [ -x bench/bench_macro.sh ]; then
 	echo "  BENCH    macro: iperf3 and trafgen over veth"
-	if NACLEMU="$OUT/naclemu" EMPTY_OBJ="$OUT/bench/bench_empty.bpf.o" bench/bench_macro.sh >"$tmp/macro.md" 2>"$tmp/macro.err"; then
+	if NACLEMU="$OUT/naclemu" EMPTY_OBJ="$OUT/bench/bench_empty.bpf.o" BENCH_TCX="$OUT/bench/bench_tcx" \
+		bench/bench_macro.sh >"$tmp/macro.md" 2>"$tmp/macro.err"; then
 		macro_status=ok
 	else
 		macro_status="failed: $(tail -n 1 "$tmp/macro.err")"
+	fi
+fi
+
+scale_status="skipped (BENCH_SCALE=0)"
+if [ "${BENCH_SCALE:-1}" != 0 ] && [ -x bench/bench_scale.sh ]; then
+	echo "  BENCH    scale: ${BENCH_SCALE_IFACES:-100} interfaces, one NACL"
+	if NACLEMU="$OUT/naclemu" BENCH_TCX="$OUT/bench/bench_tcx" bench/bench_scale.sh >"$tmp/scale.md" 2>"$tmp/scale.err"; then
+		scale_status=ok
+	else
+		scale_status="failed: $(tail -n 1 "$tmp/scale.err")"
 	fi
 fi
 
@@ -115,6 +133,14 @@ EOF
 		cat "$tmp/macro.md"
 	else
 		echo "Not run: $macro_status."
+	fi
+	echo
+	echo "## Scale: one NACL on many interfaces"
+	echo
+	if [ "$scale_status" = ok ]; then
+		cat "$tmp/scale.md"
+	else
+		echo "Not run: $scale_status."
 	fi
 } >"$md"
 echo "  BENCH    wrote $md and $png"
