@@ -337,15 +337,18 @@ _Static_assert(sizeof(struct naclemu_frag_val) == 8, "frag value layout");
  * NACLEMU_STATE_LAYOUT whenever a pinned map's value changes.
  *
  * Layout 3 added the tcx links (pinned as link_ingress, link_egress) and
- * NACLEMU_META_HOOK_TCX, and made the compiled rule set compact (the
- * block tries of struct naclemu_table and struct naclemu_v4_index).
+ * NACLEMU_META_HOOK_TCX.  Layout 4 made the compiled rule set compact (the
+ * block tries of struct naclemu_table and struct naclemu_v4_index).  The
+ * tool also refuses to read a rule set whose map has another value size
+ * than this build's struct naclemu_rules (dp_rules_check()), whatever the
+ * record says.
  *
  * Layout 1 (naclemu 0.1.0) had no version: its meta began with the magic
  * NACLEMU_META_MAGIC_V1, then ifindex at byte 4 and created_qdisc at byte
  * 16.  From layout 2 on, meta begins with struct naclemu_meta_head, which
  * every later layout keeps as it is, so that any build can detach.
  */
-#define NACLEMU_STATE_LAYOUT 3
+#define NACLEMU_STATE_LAYOUT 4
 #define NACLEMU_META_MAGIC 0x4e414d45u    /* "NAME": naclemu meta, layout >= 2 */
 #define NACLEMU_META_MAGIC_V1 0x4e41434cu /* "NACL": layout 1 */
 #define NACLEMU_META_V1_IFINDEX_OFF 4

@@ -6,9 +6,9 @@
 # After a real attach, the attach record (the pinned map "meta") is
 # replaced by one as another naclemu build would have written it: layout 1
 # (naclemu 0.1.0: magic "NACL", no version, ifindex at byte 4,
-# created_qdisc at byte 16), layout 2 (the versioned head, clsact only) or
-# a future layout 4 (the versioned head; tcx links when the head's flags
-# say so).  update, stats, events and run refuse it naming both layouts;
+# created_qdisc at byte 16), layout 2 (the versioned head, clsact only),
+# layout 3 (tcx links, the large compiled rule set) or a future layout 5
+# (the versioned head; tcx links when the head's flags say so).  update, stats, events and run refuse it naming both layouts;
 # status warns and goes on; detach removes the filters or links, the qdisc
 # attach created and the pins.
 cd "$(dirname "$0")/../.." || exit 1
@@ -46,10 +46,10 @@ fake_meta() {
 
 ifindex=$(ip -n "$ns" -o link show "$dev" | cut -d: -f1)
 ORIG_HOOK=$NACLEMU_HOOK
-for layout in 1 2 4; do
+for layout in 1 2 3 5; do
 	# Layouts 1 and 2 knew clsact only.
 	hook=$NACLEMU_HOOK
-	[ "$layout" = 4 ] || hook=clsact
+	case $layout in 1 | 2) hook=clsact ;; esac
 	expect_exit 0 env NACLEMU_HOOK="$hook" "$NACLEMU" attach -n "$ns" -i "$dev" "$LAB_TMP/a.nacl"
 	flags=1 # created the qdisc
 	[ "$hook" = tcx ] && flags=4 # tcx links
@@ -60,7 +60,7 @@ for layout in 1 2 4; do
 		# magic "NAME" (0x4e414d45), layout, size 2048, ifindex, flags.
 		fake_meta 2048 "$(le32 0x4e414d45) 0$layout 00 00 08 $(le32 "$ifindex") $(le32 $flags)"
 	fi
-	want="naclemu: $dev was attached by naclemu with state layout $layout; this is layout 3: run 'naclemu detach -n $ns -i $dev' and attach again"
+	want="naclemu: $dev was attached by naclemu with state layout $layout; this is layout 4: run 'naclemu detach -n $ns -i $dev' and attach again"
 
 	expect_exit 2 "$NACLEMU" update -n "$ns" -i "$dev" "$LAB_TMP/a.nacl"
 	expect_eq "$err" "$want" "update of layout $layout"
@@ -88,6 +88,26 @@ for layout in 1 2 4; do
 	NACLEMU_HOOK=$ORIG_HOOK
 	tc -n "$ns" qdisc show dev "$dev" | grep -q clsact && fail "layout $layout: clsact qdisc left"
 done
+
+# A rule set of another size behind a record of this layout (a build of
+# the same layout number with other tables): never read, incomplete.
+expect_exit 0 lab_attach server "$LAB_TMP/a.nacl"
+big=/sys/fs/bpf/nclt-lay$$-big
+if bpftool map create "$big" type array key 4 value 1000000 entries 1 name naclemu_ruleset &&
+	rm -f "$pins/rules" &&
+	bpftool map create "$pins/rules" type array_of_maps key 4 value 4 entries 1 \
+		name naclemu_rules inner_map pinned "$big" &&
+	bpftool map update pinned "$pins/rules" key hex 00 00 00 00 value pinned "$big"; then
+	expect_exit 2 "$NACLEMU" stats -n "$ns" -i "$dev"
+	expect_in "$err" "is incomplete: run 'naclemu detach -n $ns -i $dev'" "stats over a rule set of another size"
+	expect_exit 0 "$NACLEMU" status -n "$ns"
+	expect_in "$err" "is incomplete" "status over a rule set of another size"
+else
+	fail "bpftool cannot make a rule set of another size"
+fi
+rm -f "$big"
+expect_exit 0 "$NACLEMU" detach -n "$ns" -i "$dev"
+[ -e "$pins" ] && fail "rule set of another size: pins left after detach"
 
 # A record that is no naclemu record at all: incomplete, and detach cleans it.
 expect_exit 0 lab_attach server "$LAB_TMP/a.nacl"

@@ -3,6 +3,7 @@
  * status.c - `naclemu status` and `naclemu stats`: read the pinned state
  * through the datapath library and render it as text columns or JSON.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,17 +68,53 @@ static const char status_usage[] =
 	"  naclemu status\n";
 
 
+/*
+ * @ids: the rule set id of every attached interface of the host (the
+ * first pass), to say how many share each.
+ */
 struct status_ctx {
 	bool json;
 	json_t *arr;
 	bool header;
+	__u32 *ids;
+	size_t nids;
 };
+
+/* How many attached interfaces run the rule set @id. */
+static size_t ruleset_users(const struct status_ctx *ctx, __u32 id)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ctx->nids; i++)
+		n += id && ctx->ids[i] == id;
+	return n;
+}
+
+/* The first pass: every attached interface's rule set id. */
+static int ids_visit(const struct dp_target *t, struct dp_state *st, const struct dp_error *e,
+		     void *arg)
+{
+	struct status_ctx *ctx = arg;
+	__u32 *ids;
+
+	(void)t;
+	(void)e;
+	if (!st)
+		return 0;
+	ids = realloc(ctx->ids, (ctx->nids + 1) * sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	ctx->ids = ids;
+	ctx->ids[ctx->nids++] = st->rules_id;
+	return 0;
+}
 
 static void status_one(const struct dp_target *t, struct dp_state *st, struct status_ctx *ctx)
 {
 	const char *state = dp_filter_state(t, st);
 	struct dp_totals tot;
 	char b1[32], b2[32];
+	size_t users;
 
 	dp_totals_read(st, &tot);
 	if (ctx->json) {
@@ -93,6 +130,9 @@ static void status_one(const struct dp_target *t, struct dp_state *st, struct st
 		json_object_set_new(o, "attached", json_string(rfc3339(st->meta.attach_time, b1)));
 		json_object_set_new(o, "updated", json_string(rfc3339(st->meta.update_time, b2)));
 		json_object_set_new(o, "generation", json_integer((json_int_t)st->rules->generation));
+		json_object_set_new(o, "ruleset_id", json_integer(st->rules_id));
+		json_object_set_new(o, "ruleset_users",
+				    json_integer((json_int_t)ruleset_users(ctx, st->rules_id)));
 		json_object_set_new(o, "inbound_rules", json_integer((json_int_t)rules_in(st->rules, 0)));
 		json_object_set_new(o, "outbound_rules", json_integer((json_int_t)rules_in(st->rules, 1)));
 		json_object_set_new(o, "subnet", cidrs_json(st->meta.subnet, st->meta.nsubnet));
@@ -118,9 +158,13 @@ static void status_one(const struct dp_target *t, struct dp_state *st, struct st
 	printf("%-15s %-16s %-15s %3zu %3zu %10llu %10llu\n", t->ifname, dp_netns_label(t->netns),
 	       state, rules_in(st->rules, 0), rules_in(st->rules, 1),
 	       (unsigned long long)tot.allowed.packets, (unsigned long long)tot.denied.packets);
-	printf("  rules %s%s%s, generation %llu\n", st->meta.path,
+	users = ruleset_users(ctx, st->rules_id);
+	printf("  rules %s%s%s, generation %llu, rule set %u", st->meta.path,
 	       st->meta.acl_id[0] ? " " : "", st->meta.acl_id,
-	       (unsigned long long)st->rules->generation);
+	       (unsigned long long)st->rules->generation, st->rules_id);
+	if (users > 1)
+		printf(" (shared by %zu interfaces)", users);
+	putchar('\n');
 	printf("  hook %s, attached %s, updated %s\n", dp_hook_name(dp_hook_of(&st->meta.head)),
 	       rfc3339(st->meta.attach_time, b1), rfc3339(st->meta.update_time, b2));
 	printf("  exempt %llu, subnet %llu, malformed %llu, events lost %llu, suppressed %llu\n",
@@ -177,7 +221,10 @@ int cmd_status(int argc, char **argv)
 	if (exit)
 		return exit;
 	ctx.arr = json_array();
-	ret = dp_for_each_attached(netns, ifname, status_visit, &ctx, &n);
+	ret = dp_for_each_attached(NULL, NULL, ids_visit, &ctx, &n);
+	if (!ret)
+		ret = dp_for_each_attached(netns, ifname, status_visit, &ctx, &n);
+	free(ctx.ids);
 	if (ret) {
 		json_decref(ctx.arr);
 		pr_err("cannot list the attached interfaces in %s: %s", DP_PIN_ROOT, strerror(-ret));

@@ -34,6 +34,7 @@
 #include "rules/read.h"
 
 struct naclemu; /* the skeleton, naclemu.skel.h */
+struct dp_target;
 
 #define DP_PIN_ROOT "/sys/fs/bpf/naclemu"
 
@@ -144,8 +145,36 @@ int dp_frags_fd(const struct naclemu *skel);
  */
 int dp_rules_install(int outer_fd, const struct naclemu_rules *rules);
 
-/* dp_rules_read() - the live rule set; -ENOENT when there is none. */
+/*
+ * dp_rules_check() - whether the inner map @inner_fd holds a rule set of
+ * this build's layout (a one-element array of struct naclemu_rules):
+ * 0, or -EPROTO (another build's, which must not be read into ours).
+ */
+int dp_rules_check(int inner_fd);
+
+/* dp_rules_read() - the live rule set; -ENOENT when there is none, -EPROTO another layout's. */
 int dp_rules_read(int outer_fd, struct naclemu_rules *out);
+
+/* dp_rules_id() - the kernel id of the live rule set's inner map, 0 if none. */
+__u32 dp_rules_id(int outer_fd);
+
+/*
+ * dp_rules_use() - make the inner map @inner_fd (a frozen rule set, maybe
+ * another interface's) the live rule set of @outer_fd, in one swap.
+ */
+int dp_rules_use(int outer_fd, int inner_fd);
+
+/*
+ * dp_rules_find() - one compiled rule set for many interfaces: the live
+ * rule set of another attached interface than @self that is equal to
+ * @rules byte for byte (the same tables, counter slots and generation, so
+ * the same verdicts and counter slots): the fd of its inner map, or
+ * -ENOENT.  Reads the other interfaces' pins without their locks: a live
+ * rule set is frozen, and the kernel keeps it as long as one outer map
+ * holds it, so what was compared stays true.  `update` of one of the
+ * interfaces installs a new rule set for it alone (copy on write).
+ */
+int dp_rules_find(const struct dp_target *self, const struct naclemu_rules *rules);
 
 /* Sum of counter @slot over all CPUs. */
 int dp_counter_read(int counters_fd, __u32 slot, struct naclemu_counter *sum);
@@ -221,7 +250,8 @@ struct dp_pins {
  * struct dp_state - an attached interface's pinned state, opened, with the
  * interface's lock held (shared) until dp_state_close().
  * @meta: the attach record; @rules: the live rule set (malloc'ed);
- * @events_fd: the drop events ring.
+ * @rules_id: the kernel id of its inner map (interfaces that share the
+ * rule set have the same); @events_fd: the drop events ring.
  */
 struct dp_state {
 	struct dp_pins pins;
@@ -229,6 +259,7 @@ struct dp_state {
 	int meta_fd, rules_fd, counters_fd, events_fd;
 	struct naclemu_meta meta;
 	struct naclemu_rules *rules;
+	__u32 rules_id;
 };
 
 /*
@@ -295,7 +326,9 @@ struct update_req {
 /*
  * struct dp_result - what attach or update did: the target, rules per
  * direction, the ACL read, the generation, how many rules kept their
- * counters (update) and how many are new; @hook: where the programs run;
+ * counters (update) and how many are new; @shared: attach found the same
+ * rule set live on another interface and shares it; @hook: where the
+ * programs run;
  * @note: what it recovered first of a command that had died on the
  * interface ("" when nothing).
  */
@@ -305,6 +338,7 @@ struct dp_result {
 	char acl_id[64];
 	__u64 generation;
 	size_t kept, fresh;
+	bool shared;
 	enum dp_hook hook;
 	char note[192];
 };

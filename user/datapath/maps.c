@@ -11,6 +11,14 @@
 
 #include "datapath/datapath.h"
 
+int dp_rules_use(int outer_fd, int inner_fd)
+{
+	__u32 zero = 0;
+
+	/* The swap: atomic for the packets, see bpf/naclemu.bpf.c. */
+	return bpf_map_update_elem(outer_fd, &zero, &inner_fd, BPF_ANY) ? -errno : 0;
+}
+
 int dp_rules_install(int outer_fd, const struct naclemu_rules *rules)
 {
 	__u32 zero = 0;
@@ -20,17 +28,38 @@ int dp_rules_install(int outer_fd, const struct naclemu_rules *rules)
 			    sizeof(struct naclemu_rules), 1, NULL);
 	if (fd < 0)
 		return -errno;
-	ret = bpf_map_update_elem(fd, &zero, rules, BPF_ANY);
-	/* Frozen: nothing in user space can change a live rule set. */
+	ret = bpf_map_update_elem(fd, &zero, rules, BPF_ANY) ? -errno : 0;
+	/*
+	 * Frozen: nothing in user space can change a live rule set, so that
+	 * interfaces can share it (dp_rules_find()) and update replaces it.
+	 */
 	if (!ret)
-		ret = bpf_map_freeze(fd);
-	/* The swap: atomic for the packets, see bpf/naclemu.bpf.c. */
+		ret = bpf_map_freeze(fd) ? -errno : 0;
 	if (!ret)
-		ret = bpf_map_update_elem(outer_fd, &zero, &fd, BPF_ANY);
-	if (ret)
-		ret = -errno;
+		ret = dp_rules_use(outer_fd, fd);
 	close(fd);
 	return ret;
+}
+
+__u32 dp_rules_id(int outer_fd)
+{
+	__u32 zero = 0, id = 0;
+
+	return bpf_map_lookup_elem(outer_fd, &zero, &id) ? 0 : id;
+}
+
+int dp_rules_check(int inner_fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(inner_fd, &info, &len))
+		return -errno;
+	/* Another build's rule set (another layout) would overrun ours. */
+	if (info.type != BPF_MAP_TYPE_ARRAY || info.key_size != sizeof(__u32) ||
+	    info.value_size != sizeof(struct naclemu_rules) || info.max_entries != 1)
+		return -EPROTO;
+	return 0;
 }
 
 int dp_rules_read(int outer_fd, struct naclemu_rules *out)
@@ -43,7 +72,9 @@ int dp_rules_read(int outer_fd, struct naclemu_rules *out)
 	fd = bpf_map_get_fd_by_id(id);
 	if (fd < 0)
 		return -errno;
-	ret = bpf_map_lookup_elem(fd, &zero, out) ? -errno : 0;
+	ret = dp_rules_check(fd);
+	if (!ret)
+		ret = bpf_map_lookup_elem(fd, &zero, out) ? -errno : 0;
 	close(fd);
 	return ret;
 }

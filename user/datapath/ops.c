@@ -235,6 +235,23 @@ static int attach_check(const struct dp_target *t, int *ifindex, struct dp_error
 	return dp_target_ifindex(t, ifindex, e);
 }
 
+/*
+ * Make @rules live in @outer_fd: the equal rule set of another interface
+ * when one is live (*@shared), else a new one.
+ */
+static int rules_install(const struct dp_target *t, int outer_fd, const struct naclemu_rules *rules,
+			 bool *shared)
+{
+	int fd = dp_rules_find(t, rules), ret;
+
+	*shared = fd >= 0;
+	if (fd < 0)
+		return dp_rules_install(outer_fd, rules);
+	ret = dp_rules_use(outer_fd, fd);
+	close(fd);
+	return ret;
+}
+
 /* Load the datapath and fill its rule map and record (nothing visible yet). */
 static int attach_load(const struct attach_req *req, const struct nacl_ruleset *rs,
 		       struct naclemu_rules *rules, struct attach_undo *u, struct dp_result *res,
@@ -256,7 +273,7 @@ static int attach_load(const struct attach_req *req, const struct nacl_ruleset *
 		ret = compile_assign_slots(rules, NULL, &cursor, fresh, &res->fresh);
 		rules->generation = 1;
 		if (!ret)
-			ret = dp_rules_install(dp_rules_fd(u->skel), rules);
+			ret = rules_install(&res->target, dp_rules_fd(u->skel), rules, &res->shared);
 		if (ret)
 			return dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot fill the rule maps: %s",
 				       strerror(-ret));

@@ -163,7 +163,9 @@ int dp_state_open_locked(const struct dp_target *t, struct dp_state *st, unsigne
 		return ret;
 	st->rules = calloc(1, sizeof(*st->rules));
 	ret = st->rules ? dp_rules_read(st->rules_fd, st->rules) : -ENOMEM;
-	return ret == -ENOENT ? -EUCLEAN : ret;
+	st->rules_id = dp_rules_id(st->rules_fd);
+	/* No rule set, or one this build cannot read: not a state of ours. */
+	return ret == -ENOENT || ret == -EPROTO ? -EUCLEAN : ret;
 }
 
 int dp_state_error(const struct dp_target *t, int ret, unsigned int layout, struct dp_error *e)
@@ -215,9 +217,14 @@ int dp_state_open(const struct dp_target *t, struct dp_state *st, struct dp_erro
 	return 0;
 }
 
-/* Visit the interface folders of the namespace folder @ns (fd @nsfd). */
-static int visit_ns(int nsfd, const char *ns, const char *ifname, dp_visit_fn fn, void *arg,
-		    size_t *visited)
+/*
+ * The interface folders below the state root that @netns / @ifname select
+ * (see dp_for_each_attached()), in directory order: @fn gets each target
+ * and returns 0 to go on.  No lock is taken and no link is followed.
+ */
+typedef int (*walk_fn)(const struct dp_target *t, void *arg);
+
+static int walk_ns(int nsfd, const char *ns, const char *ifname, walk_fn fn, void *arg)
 {
 	DIR *d = fdopendir(nsfd);
 	struct dirent *ifc;
@@ -229,36 +236,24 @@ static int visit_ns(int nsfd, const char *ns, const char *ifname, dp_visit_fn fn
 	}
 	while (!ret && (ifc = readdir(d))) {
 		struct dp_error e;
-		struct dp_state st;
 		struct dp_target t;
 
 		if (ifc->d_name[0] == '.' || (ifname && strcmp(ifc->d_name, ifname)))
 			continue;
 		if (dp_target_init(&t, strcmp(ns, "root") ? ns : NULL, ifc->d_name, &e))
 			continue;
-		if (dp_state_open(&t, &st, &e)) {
-			if (e.err == -ENOENT)
-				continue; /* detached meanwhile */
-			(*visited)++;
-			ret = fn(&t, NULL, &e, arg);
-			continue;
-		}
-		(*visited)++;
-		ret = fn(&t, &st, NULL, arg);
-		dp_state_close(&st);
+		ret = fn(&t, arg);
 	}
 	closedir(d);
 	return ret;
 }
 
-int dp_for_each_attached(const char *netns, const char *ifname, dp_visit_fn fn, void *arg,
-			 size_t *visited)
+static int walk(const char *netns, const char *ifname, walk_fn fn, void *arg)
 {
 	struct dirent *ns;
 	DIR *root;
 	int ret = 0, rootfd, nsfd;
 
-	*visited = 0;
 	rootfd = dp_pins_root(false);
 	if (rootfd < 0)
 		return rootfd == -ENOENT ? 0 : rootfd;
@@ -275,10 +270,106 @@ int dp_for_each_attached(const char *netns, const char *ifname, dp_visit_fn fn, 
 		/* A link or a file in the root is not followed, nor listed. */
 		nsfd = openat(dirfd(root), ns->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (nsfd >= 0)
-			ret = visit_ns(nsfd, ns->d_name, ifname, fn, arg, visited);
+			ret = walk_ns(nsfd, ns->d_name, ifname, fn, arg);
 	}
 	closedir(root);
 	return ret;
+}
+
+struct attached_walk {
+	dp_visit_fn fn;
+	void *arg;
+	size_t *visited;
+};
+
+/* walk()'s step for dp_for_each_attached(): open the state, call the visitor. */
+static int attached_step(const struct dp_target *t, void *arg)
+{
+	struct attached_walk *w = arg;
+	struct dp_error e;
+	struct dp_state st;
+	int ret;
+
+	if (dp_state_open(t, &st, &e)) {
+		if (e.err == -ENOENT)
+			return 0; /* detached meanwhile */
+		(*w->visited)++;
+		return w->fn(t, NULL, &e, w->arg);
+	}
+	(*w->visited)++;
+	ret = w->fn(t, &st, NULL, w->arg);
+	dp_state_close(&st);
+	return ret;
+}
+
+int dp_for_each_attached(const char *netns, const char *ifname, dp_visit_fn fn, void *arg,
+			 size_t *visited)
+{
+	struct attached_walk w = { fn, arg, visited };
+
+	*visited = 0;
+	return walk(netns, ifname, attached_step, &w);
+}
+
+/* ---- sharing a rule set ---- */
+
+struct share_walk {
+	const struct dp_target *self;
+	const struct naclemu_rules *want;
+	struct naclemu_rules *buf;
+	__u32 seen[64]; /* ids already compared (and different) */
+	size_t nseen;
+	int fd; /* the equal rule set found, or -1 */
+};
+
+/* walk()'s step for dp_rules_find(): the live rule set of @t, if equal. */
+static int share_step(const struct dp_target *t, void *arg)
+{
+	struct share_walk *w = arg;
+	struct dp_pins p;
+	__u32 id = 0, zero = 0;
+	int outer, fd;
+
+	if (!strcmp(t->dir, w->self->dir) || dp_pins_open(t, false, &p))
+		return 0;
+	outer = dp_pins_get(&p, DP_PIN_RULES);
+	dp_pins_close(&p);
+	if (outer < 0)
+		return 0;
+	fd = bpf_map_lookup_elem(outer, &zero, &id) ? -1 : bpf_map_get_fd_by_id(id);
+	close(outer);
+	if (fd < 0)
+		return 0;
+	for (size_t i = 0; i < w->nseen; i++)
+		if (w->seen[i] == id) {
+			close(fd);
+			return 0;
+		}
+	/* Frozen at install (dp_rules_install()): what is read stays true. */
+	if (!dp_rules_check(fd) && !bpf_map_lookup_elem(fd, &zero, w->buf) &&
+	    !memcmp(w->buf, w->want, sizeof(*w->want))) {
+		w->fd = fd;
+		return 1;
+	}
+	close(fd);
+	if (w->nseen < sizeof(w->seen) / sizeof(w->seen[0]))
+		w->seen[w->nseen++] = id;
+	return 0;
+}
+
+int dp_rules_find(const struct dp_target *self, const struct naclemu_rules *rules)
+{
+	struct share_walk w = { .self = self, .want = rules, .fd = -1 };
+	int ret;
+
+	w.buf = malloc(sizeof(*w.buf));
+	if (!w.buf)
+		return -ENOMEM;
+	ret = walk(NULL, NULL, share_step, &w);
+	free(w.buf);
+	if (ret < 0)
+		return ret;
+	return w.fd >= 0 ? w.fd : -ENOENT;
 }
 
 struct naclemu_counter dp_slot_count(const struct dp_state *st, __u32 slot)
