@@ -49,8 +49,7 @@ const char *ev_tcp_flags(__u8 flags, char buf[9])
 	return buf;
 }
 
-/* An event address as text; NULL when the family is unknown. */
-static const char *ev_addr(const struct naclemu_addr *a, int family,
+const char *ev_addr(const struct naclemu_addr *a, int family,
 			   char buf[INET6_ADDRSTRLEN])
 {
 	unsigned char b[16];

@@ -9,6 +9,7 @@
 #define NACLEMU_EVENTS_H
 
 #include <jansson.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -48,6 +49,13 @@ const char *ev_text(const struct naclemu_event *e, const char *iface, int iface_
 
 /* The header line of the text columns (with '\n'). */
 const char *ev_text_header(int iface_width, char buf[EV_LINE_LEN]);
+
+/*
+ * ev_addr() - an address of struct naclemu_addr (host byte order, IPv4 in
+ * @lo) of @family 4 or 6 as text ("192.0.2.1", "2001:db8::1"); NULL when
+ * the family is neither.
+ */
+const char *ev_addr(const struct naclemu_addr *a, int family, char buf[INET6_ADDRSTRLEN]);
 
 /* TCP flags as "S", "SA", "FA", "PA", ... (order F S R P A U E C). */
 const char *ev_tcp_flags(__u8 flags, char buf[9]);
