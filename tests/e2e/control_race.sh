@@ -103,4 +103,26 @@ for i in $(seq "$TRIALS"); do
 	fi
 	[ -e "/sys/fs/bpf/naclemu/$gns" ] && fail "pins of the deleted namespace $gns left"
 done
+
+# A command that hangs holding one interface (its lock held by flock here):
+# listings wait for it a short while, say it is busy, list the others.
+lab_host other a 192.0.2.30/24
+expect_exit 0 "$N" attach -n "$ns" -i "$dev" "$LAB_TMP/a.nacl"
+expect_exit 0 "$N" attach -n "$LAB-other" -i v-other "$LAB_TMP/a.nacl"
+flock "/run/naclemu/lock/$ns/$dev" sleep 8 & holder=$!
+sleep 0.3
+for cmd in status metrics; do
+	t0=$(date +%s%N)
+	expect_exit 0 "$N" $cmd
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	expect_in "$err" "another naclemu command on $dev (netns $ns) has held its lock" "$cmd with $dev held"
+	expect_in "$out" "v-other" "$cmd lists the interface that is not held"
+	[ "$ms" -lt 6000 ] || fail "$cmd took $ms ms with one interface held (waits 2 s for it)"
+done
+# A command on the held interface itself waits for it, then goes on.
+expect_exit 0 "$N" stats -n "$ns" -i "$dev"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+expect_exit 0 "$N" detach -n "$ns" -i "$dev"
+expect_exit 0 "$N" detach -n "$LAB-other" -i v-other
 finish

@@ -49,6 +49,19 @@ int dp_pins_remove(struct dp_pins *p, const struct dp_target *t);
  * for another command.  *@lock_fd is the held lock for dp_unlock().
  */
 int dp_lock(const struct dp_target *t, bool exclusive, int *lock_fd, struct dp_error *e);
+/* How long a command waits for another one on the same interface. */
+#define DP_LOCK_WAIT_MS 60000
+/* dp_lock() waiting at most @wait_ms milliseconds; -EBUSY after that. */
+int dp_lock_wait(const struct dp_target *t, bool exclusive, int wait_ms, int *lock_fd,
+		 struct dp_error *e);
+
+/*
+ * How long a listing (status, stats, metrics, the exporter, events without
+ * -i) waits for a command that holds one interface, before it reports that
+ * interface busy and goes on with the others: a hung command must not stall
+ * a scrape for a minute per interface.
+ */
+#define DP_LIST_LOCK_WAIT_MS 2000
 void dp_unlock(int lock_fd);
 
 /* ---- the state (state.c) ---- */

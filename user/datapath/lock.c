@@ -26,8 +26,6 @@
 #include "datapath/internal.h"
 #include "output/log.h"
 
-/* How long a command waits for another one on the same interface. */
-#define DP_LOCK_WAIT_MS 60000
 
 /* One folder below @parent, made if missing, not through a link. */
 static int lock_dir(int parent, const char *name)
@@ -64,6 +62,12 @@ static int lock_file(const struct dp_target *t)
 
 int dp_lock(const struct dp_target *t, bool exclusive, int *lock_fd, struct dp_error *e)
 {
+	return dp_lock_wait(t, exclusive, DP_LOCK_WAIT_MS, lock_fd, e);
+}
+
+int dp_lock_wait(const struct dp_target *t, bool exclusive, int wait_ms, int *lock_fd,
+		 struct dp_error *e)
+{
 	struct timespec pause = { 0, 10 * 1000 * 1000 };
 	int fd = lock_file(t), waited = 0;
 
@@ -73,14 +77,14 @@ int dp_lock(const struct dp_target *t, bool exclusive, int *lock_fd, struct dp_e
 			       "cannot open the lock of %s in /run/naclemu/lock: %s", t->ifname,
 			       strerror(-fd));
 	while (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB)) {
-		if (errno != EWOULDBLOCK || waited >= DP_LOCK_WAIT_MS) {
+		if (errno != EWOULDBLOCK || waited >= wait_ms) {
 			int err = errno == EWOULDBLOCK ? -EBUSY : -errno;
 
 			close(fd);
 			return dp_fail(e, NACL_EXIT_SYSTEM, err,
 				       "another naclemu command on %s (netns %s) has held its lock "
-				       "for %d s: try again later",
-				       t->ifname, dp_netns_label(t->netns), waited / 1000);
+				       "for %.1f s: try again later",
+				       t->ifname, dp_netns_label(t->netns), waited / 1000.0);
 		}
 		nanosleep(&pause, NULL);
 		waited += 10;

@@ -200,13 +200,15 @@ int dp_state_error(const struct dp_target *t, int ret, unsigned int layout, stru
 		       strerror(-ret));
 }
 
-int dp_state_open(const struct dp_target *t, struct dp_state *st, struct dp_error *e)
+/* dp_state_open() waiting at most @wait_ms for the lock. */
+static int state_open_wait(const struct dp_target *t, struct dp_state *st, int wait_ms,
+			   struct dp_error *e)
 {
 	unsigned int layout = 0;
 	int ret;
 
 	dp_state_init(st);
-	ret = dp_lock(t, false, &st->lock_fd, e);
+	ret = dp_lock_wait(t, false, wait_ms, &st->lock_fd, e);
 	if (ret)
 		return ret;
 	ret = dp_state_open_locked(t, st, &layout);
@@ -215,6 +217,11 @@ int dp_state_open(const struct dp_target *t, struct dp_state *st, struct dp_erro
 		return dp_state_error(t, ret, layout, e);
 	}
 	return 0;
+}
+
+int dp_state_open(const struct dp_target *t, struct dp_state *st, struct dp_error *e)
+{
+	return state_open_wait(t, st, DP_LOCK_WAIT_MS, e);
 }
 
 /*
@@ -290,7 +297,7 @@ static int attached_step(const struct dp_target *t, void *arg)
 	struct dp_state st;
 	int ret;
 
-	if (dp_state_open(t, &st, &e)) {
+	if (state_open_wait(t, &st, DP_LIST_LOCK_WAIT_MS, &e)) {
 		if (e.err == -ENOENT)
 			return 0; /* detached meanwhile */
 		(*w->visited)++;
