@@ -418,7 +418,8 @@ static __always_inline int parse_fast(struct __sk_buff *skb, struct pkt *p)
  * functions, 250,000 and about 0.1 s (`bpftool -d prog loadall` prints
  * the count).  The price is a real call, about 1 ns per packet
  * (docs/benchmarks.md).  Both check their pointers, as the verifier asks
- * of a global function's arguments.
+ * of a global function's arguments.  A pointer to a struct as a global
+ * function's argument needs Linux 5.12: naclemu's minimum (README).
  */
 __noinline int parse_slow(struct __sk_buff *skb, struct pkt *p)
 {

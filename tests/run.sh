@@ -21,6 +21,7 @@ LOGS=$OUT/test-logs
 mkdir -p "$LOGS"
 export NACLEMU=${NACLEMU:-$PWD/$OUT/naclemu}
 export NACLEMU_SAN=${NACLEMU_SAN:-$PWD/$OUT/naclemu-san}
+export TCX=${TCX:-$PWD/$OUT/tests/tcx}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 

@@ -53,6 +53,11 @@ for cmd in attach update detach stats events run; do
 		expect_in "$err" "-n: '$bad' is not a network namespace name" "$cmd -n '$bad'"
 		one_line "$cmd -n '$bad'"
 	done
+	# "root" is the caller's namespace's folder: a namespace of that name
+	# would share its pins and locks.
+	expect_exit 1 "$N" "$cmd" -n root -i eth9 "${rules[@]}"
+	expect_in "$err" "-n: naclemu keeps the name 'root' for the caller's own namespace" "$cmd -n root"
+	one_line "$cmd -n root"
 done
 expect_exit 1 "$N" status -i "a/b"
 expect_in "$err" "-i: 'a/b' is not an interface name"

@@ -117,9 +117,14 @@ for cmd in status metrics; do
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	expect_in "$err" "another naclemu command on $dev (netns $ns) has held its lock" "$cmd with $dev held"
 	expect_in "$out" "v-other" "$cmd lists the interface that is not held"
-	[ "$ms" -lt 6000 ] || fail "$cmd took $ms ms with one interface held (waits 2 s for it)"
+	[ "$ms" -lt 4000 ] || fail "$cmd took $ms ms with one interface held (waits 2 s for it)"
 done
-# A command on the held interface itself waits for it, then goes on.
+# A command on the held interface itself (status -i too) waits for it.
+t0=$(date +%s%N)
+expect_exit 0 "$N" status -n "$ns" -i "$dev" --json
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect_eq "$(jq -r '.[0].interface' <<<"$out")" "$dev" "status -i of the held interface, once free"
+[ "$ms" -ge 3000 ] || fail "status -i of the held interface returned after $ms ms, before its holder let go"
 expect_exit 0 "$N" stats -n "$ns" -i "$dev"
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null

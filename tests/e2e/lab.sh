@@ -263,8 +263,11 @@ lab_conns() {
 # lab_our_progs NETNS DEV ingress|egress: how many naclemu programs run on
 # that hook of DEV (its TC filters with our handle, or its tcx programs).
 lab_our_progs() {
+	local progs
 	if [ "$NACLEMU_HOOK" = tcx ]; then
-		"$TCX" -n "$1" query "$2" "$3" | grep -c ' naclemu_'
+		# A query that fails is no "0": it would make every check pass.
+		progs=$("$TCX" -n "$1" query "$2" "$3") || { echo "tcx-query-failed"; return 1; }
+		grep -c ' naclemu_' <<<"$progs"
 	else
 		tc -n "$1" filter show dev "$2" "$3" | grep -c 'handle 0x4e41'
 	fi

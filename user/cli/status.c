@@ -69,8 +69,8 @@ static const char status_usage[] =
 
 
 /*
- * @ids: the rule set id of every attached interface of the host (the
- * first pass), to say how many share each.
+ * @ids: the rule set id of every attached interface of the host
+ * (dp_rules_ids()), to say how many share each.
  */
 struct status_ctx {
 	bool json;
@@ -88,25 +88,6 @@ static size_t ruleset_users(const struct status_ctx *ctx, __u32 id)
 	for (size_t i = 0; i < ctx->nids; i++)
 		n += id && ctx->ids[i] == id;
 	return n;
-}
-
-/* The first pass: every attached interface's rule set id. */
-static int ids_visit(const struct dp_target *t, struct dp_state *st, const struct dp_error *e,
-		     void *arg)
-{
-	struct status_ctx *ctx = arg;
-	__u32 *ids;
-
-	(void)t;
-	(void)e;
-	if (!st)
-		return 0;
-	ids = realloc(ctx->ids, (ctx->nids + 1) * sizeof(*ids));
-	if (!ids)
-		return -ENOMEM;
-	ctx->ids = ids;
-	ctx->ids[ctx->nids++] = st->rules_id;
-	return 0;
 }
 
 static void status_one(const struct dp_target *t, struct dp_state *st, struct status_ctx *ctx)
@@ -221,7 +202,8 @@ int cmd_status(int argc, char **argv)
 	if (exit)
 		return exit;
 	ctx.arr = json_array();
-	ret = dp_for_each_attached(NULL, NULL, ids_visit, &ctx, &n);
+	/* Every interface's rule set id, without locks (how many share each). */
+	ret = dp_rules_ids(&ctx.ids, &ctx.nids);
 	if (!ret)
 		ret = dp_for_each_attached(netns, ifname, status_visit, &ctx, &n);
 	free(ctx.ids);

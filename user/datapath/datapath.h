@@ -155,8 +155,21 @@ int dp_rules_check(int inner_fd);
 /* dp_rules_read() - the live rule set; -ENOENT when there is none, -EPROTO another layout's. */
 int dp_rules_read(int outer_fd, struct naclemu_rules *out);
 
+/*
+ * dp_rules_outer_check() - whether @outer_fd is a rule map of this build's
+ * shape (a one-slot array of maps): 0, or -EPROTO.
+ */
+int dp_rules_outer_check(int outer_fd);
+
 /* dp_rules_id() - the kernel id of the live rule set's inner map, 0 if none. */
 __u32 dp_rules_id(int outer_fd);
+
+/*
+ * dp_rules_ids() - the rule set id of every interface pinned under the
+ * state root (0 for one without a readable rule map), read without their
+ * locks, as dp_rules_find() does: *@ids (malloc'ed) and *@n.  0 or -errno.
+ */
+int dp_rules_ids(__u32 **ids, size_t *n);
 
 /*
  * dp_rules_use() - make the inner map @inner_fd (a frozen rule set, maybe
@@ -392,7 +405,8 @@ struct naclemu_counter dp_slot_count(const struct dp_state *st, __u32 slot);
 
 /*
  * dp_filter_state() - whether our filters are in place for @st: "attached",
- * or "netns-gone", "iface-gone", "iface-replaced", "filters-missing".
+ * or "netns-gone", "iface-gone", "iface-replaced", "filters-missing",
+ * "links-missing".
  */
 const char *dp_filter_state(const struct dp_target *t, const struct dp_state *st);
 

@@ -41,10 +41,26 @@ int dp_rules_install(int outer_fd, const struct naclemu_rules *rules)
 	return ret;
 }
 
+int dp_rules_outer_check(int outer_fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(outer_fd, &info, &len))
+		return -errno;
+	/* Its value is read into a __u32 (an inner map's id). */
+	if (info.type != BPF_MAP_TYPE_ARRAY_OF_MAPS || info.key_size != sizeof(__u32) ||
+	    info.value_size != sizeof(__u32) || info.max_entries != 1)
+		return -EPROTO;
+	return 0;
+}
+
 __u32 dp_rules_id(int outer_fd)
 {
 	__u32 zero = 0, id = 0;
 
+	if (dp_rules_outer_check(outer_fd))
+		return 0;
 	return bpf_map_lookup_elem(outer_fd, &zero, &id) ? 0 : id;
 }
 
@@ -67,6 +83,9 @@ int dp_rules_read(int outer_fd, struct naclemu_rules *out)
 	__u32 zero = 0, id = 0;
 	int fd, ret;
 
+	ret = dp_rules_outer_check(outer_fd);
+	if (ret)
+		return ret;
 	if (bpf_map_lookup_elem(outer_fd, &zero, &id))
 		return -errno;
 	fd = bpf_map_get_fd_by_id(id);

@@ -111,7 +111,8 @@ bool dp_netns_valid(const char *s)
 	size_t n = strlen(s);
 
 	/* A file name in /run/netns, as `ip netns add` takes it. */
-	if (!n || n > DP_NETNS_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
+	/* "root" is the caller's namespace's folder and lock (dp_netns_label()). */
+	if (!n || n > DP_NETNS_MAX || !strcmp(s, ".") || !strcmp(s, "..") || !strcmp(s, "root"))
 		return false;
 	for (; *s; s++)
 		if (*s == '/' || *s < ' ' || *s == 0x7f)
@@ -130,6 +131,10 @@ int dp_target_init(struct dp_target *t, const char *netns, const char *ifname,
 	int n;
 
 	memset(t, 0, sizeof(*t));
+	if (netns && !strcmp(netns, "root"))
+		return dp_fail(e, NACL_EXIT_INVALID, -EINVAL,
+			       "-n: naclemu keeps the name 'root' for the caller's own namespace: "
+			       "leave -n out for it, or rename the namespace");
 	if (netns && !dp_netns_valid(netns))
 		return dp_fail(e, NACL_EXIT_INVALID, -EINVAL,
 			    "-n: '%.80s' is not a network namespace name (as 'ip netns list' shows them)",

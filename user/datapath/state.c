@@ -287,6 +287,7 @@ struct attached_walk {
 	dp_visit_fn fn;
 	void *arg;
 	size_t *visited;
+	int wait_ms; /* for each interface's lock */
 };
 
 /* walk()'s step for dp_for_each_attached(): open the state, call the visitor. */
@@ -297,7 +298,7 @@ static int attached_step(const struct dp_target *t, void *arg)
 	struct dp_state st;
 	int ret;
 
-	if (state_open_wait(t, &st, DP_LIST_LOCK_WAIT_MS, &e)) {
+	if (state_open_wait(t, &st, w->wait_ms, &e)) {
 		if (e.err == -ENOENT)
 			return 0; /* detached meanwhile */
 		(*w->visited)++;
@@ -312,7 +313,9 @@ static int attached_step(const struct dp_target *t, void *arg)
 int dp_for_each_attached(const char *netns, const char *ifname, dp_visit_fn fn, void *arg,
 			 size_t *visited)
 {
-	struct attached_walk w = { fn, arg, visited };
+	/* A listing waits a short while for a busy interface; one named, a minute. */
+	struct attached_walk w = { fn, arg, visited,
+				   ifname ? DP_LOCK_WAIT_MS : DP_LIST_LOCK_WAIT_MS };
 
 	*visited = 0;
 	return walk(netns, ifname, attached_step, &w);
@@ -343,7 +346,9 @@ static int share_step(const struct dp_target *t, void *arg)
 	dp_pins_close(&p);
 	if (outer < 0)
 		return 0;
-	fd = bpf_map_lookup_elem(outer, &zero, &id) ? -1 : bpf_map_get_fd_by_id(id);
+	fd = dp_rules_outer_check(outer) || bpf_map_lookup_elem(outer, &zero, &id) ?
+		     -1 :
+		     bpf_map_get_fd_by_id(id);
 	close(outer);
 	if (fd < 0)
 		return 0;
@@ -361,6 +366,49 @@ static int share_step(const struct dp_target *t, void *arg)
 	close(fd);
 	if (w->nseen < sizeof(w->seen) / sizeof(w->seen[0]))
 		w->seen[w->nseen++] = id;
+	return 0;
+}
+
+struct ids_walk {
+	__u32 *ids;
+	size_t n;
+};
+
+/* walk()'s step for dp_rules_ids(). */
+static int ids_step(const struct dp_target *t, void *arg)
+{
+	struct ids_walk *w = arg;
+	struct dp_pins p;
+	__u32 *grown, id = 0;
+	int outer;
+
+	if (!dp_pins_open(t, false, &p)) {
+		outer = dp_pins_get(&p, DP_PIN_RULES);
+		dp_pins_close(&p);
+		if (outer >= 0) {
+			id = dp_rules_id(outer);
+			close(outer);
+		}
+	}
+	grown = realloc(w->ids, (w->n + 1) * sizeof(*w->ids));
+	if (!grown)
+		return -ENOMEM;
+	w->ids = grown;
+	w->ids[w->n++] = id;
+	return 0;
+}
+
+int dp_rules_ids(__u32 **ids, size_t *n)
+{
+	struct ids_walk w = {};
+	int ret = walk(NULL, NULL, ids_step, &w);
+
+	if (ret < 0) {
+		free(w.ids);
+		return ret;
+	}
+	*ids = w.ids;
+	*n = w.n;
 	return 0;
 }
 
