@@ -11,6 +11,24 @@
 
 #include "datapath/datapath.h"
 
+/*
+ * 0 when @fd is a one-element map of @type with 4-byte keys and
+ * @value_size-byte values, else -EPROTO: a map of another shape (another
+ * build's) must not be read into this build's buffers.
+ */
+static int map_shape(int fd, __u32 type, __u32 value_size)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.type != type || info.key_size != sizeof(__u32) || info.value_size != value_size ||
+	    info.max_entries != 1)
+		return -EPROTO;
+	return 0;
+}
+
 int dp_rules_use(int outer_fd, int inner_fd)
 {
 	__u32 zero = 0;
@@ -43,16 +61,8 @@ int dp_rules_install(int outer_fd, const struct naclemu_rules *rules)
 
 int dp_rules_outer_check(int outer_fd)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(outer_fd, &info, &len))
-		return -errno;
-	/* Its value is read into a __u32 (an inner map's id). */
-	if (info.type != BPF_MAP_TYPE_ARRAY_OF_MAPS || info.key_size != sizeof(__u32) ||
-	    info.value_size != sizeof(__u32) || info.max_entries != 1)
-		return -EPROTO;
-	return 0;
+	/* Its value is an inner map's id, read into a __u32. */
+	return map_shape(outer_fd, BPF_MAP_TYPE_ARRAY_OF_MAPS, sizeof(__u32));
 }
 
 __u32 dp_rules_id(int outer_fd)
@@ -66,16 +76,7 @@ __u32 dp_rules_id(int outer_fd)
 
 int dp_rules_check(int inner_fd)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(inner_fd, &info, &len))
-		return -errno;
-	/* Another build's rule set (another layout) would overrun ours. */
-	if (info.type != BPF_MAP_TYPE_ARRAY || info.key_size != sizeof(__u32) ||
-	    info.value_size != sizeof(struct naclemu_rules) || info.max_entries != 1)
-		return -EPROTO;
-	return 0;
+	return map_shape(inner_fd, BPF_MAP_TYPE_ARRAY, sizeof(struct naclemu_rules));
 }
 
 int dp_rules_read(int outer_fd, struct naclemu_rules *out)
