@@ -77,6 +77,8 @@ cleanup() {
 	"$NACLEMU" detach -n "$S" -i vs >/dev/null 2>&1 || true
 	ip netns del "$C" 2>/dev/null || true
 	ip netns del "$S" 2>/dev/null || true
+	# naclemu's interface locks of these namespaces (no command runs any more).
+	rm -rf "/run/naclemu/lock/$C" "/run/naclemu/lock/$S"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -53,6 +53,7 @@ cleanup() {
 		"$NACLEMU" detach -n "$NS" -i "$i" >/dev/null 2>&1
 	done
 	ip netns del "$NS" 2>/dev/null
+	rm -rf "/run/naclemu/lock/$NS" # naclemu's interface locks of the namespace
 	# Only if a detach failed: what naclemu left for this namespace.
 	rm -rf "$PINS"
 	rm -rf "$tmp"
