@@ -8,13 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/guard.h"
 #include "cli/cli.h"
 #include "datapath/datapath.h"
 
 static const char attach_usage[] =
 	"Usage: naclemu attach [-n NETNS] -i IFACE RULES [SELECT]\n"
 	"                      [--subnet CIDR]... [--exempt CIDR]... [--vpc CIDR]... [--events-rate N]\n"
-	"                      [--hook tcx|clsact|auto]\n"
+	"                      [--hook tcx|clsact|auto] [--force]\n"
 	"\n"
 	"Load the NACL datapath and attach it to both directions of IFACE:\n"
 	"inbound rules at ingress, outbound rules at egress, with tcx links\n"
@@ -34,10 +35,14 @@ static const char attach_usage[] =
 	"      --events-rate N drop events per second and CPU, 0 = off (default 1000)\n"
 	"      --hook HOOK     tcx, clsact, or auto (default: tcx where the kernel\n"
 	"                      has it; the environment variable NACLEMU_HOOK too)\n"
+	CLI_FORCE_HELP
 	"  -v, --verbose       show libbpf messages and the verifier log\n"
 	"\n"
+	"In an SSH session (SSH_CONNECTION), attach refuses rules that would deny\n"
+	"that session's packets on the interface that carries it, naming the rule.\n"
+	"\n"
 	"Exit status: 0 attached, 1 invalid rules or arguments (or already\n"
-	"attached: use update), 2 system failure (not root, no such interface,\n"
+	"attached: use update; or the lock-out guard refused), 2 system failure (not root, no such interface,\n"
 	"BPF refused).\n"
 	"\n"
 	"Example:\n"
@@ -65,6 +70,7 @@ int attach_parse_opt(const char *cmd, int c, const char *arg, struct attach_req 
 			return nacl_usage_error(cmd, "--events-rate wants 0..%d, not '%s'",
 						NACLEMU_EVENTS_RATE_MAX, arg);
 		return NACL_EXIT_OK;
+	case CLI_OPT_FORCE: req->force = true; return NACL_EXIT_OK;
 	case CLI_OPT_HOOK:
 		if (dp_hook_parse(arg, &req->hook))
 			return nacl_usage_error(cmd, "--hook wants tcx, clsact or auto, not '%s'", arg);
@@ -124,9 +130,27 @@ static int attach_parse(int argc, char **argv, struct attach_req *req)
 	return NACL_EXIT_OK;
 }
 
+int cli_session(const char *cmd, bool force, struct nacl_session *buf,
+		const struct nacl_session **session)
+{
+	const char *env = getenv("SSH_CONNECTION");
+	char err[160];
+
+	*session = NULL;
+	if (force || !env || !*env)
+		return NACL_EXIT_OK;
+	if (nacl_session_parse(env, buf, err, sizeof(err)))
+		return nacl_usage_error(cmd, "SSH_CONNECTION: %s (--force skips the lock-out guard)",
+					err);
+	*session = buf;
+	return NACL_EXIT_OK;
+}
+
 int cli_attach(const char *cmd, const struct attach_req *req, FILE *out)
 {
+	struct attach_req r = *req;
 	struct nacl_ruleset *rs = NULL;
+	struct nacl_session session;
 	struct dp_result res = {};
 	struct dp_target t;
 	struct dp_error e = {};
@@ -135,10 +159,12 @@ int cli_attach(const char *cmd, const struct attach_req *req, FILE *out)
 	/* The names and the rule file first: a bad one is reported before "not root". */
 	if (dp_target_init(&t, req->netns, req->ifname, &e))
 		return nacl_usage_error(cmd, "%s", e.msg);
-	exit = cli_read_rules(req->rules_path, &req->select, &rs);
+	exit = cli_session(cmd, req->force, &session, &r.session);
+	if (!exit)
+		exit = cli_read_rules(req->rules_path, &req->select, &rs);
 	if (!exit)
 		exit = cli_need_root(cmd);
-	if (!exit && (exit = dp_attach(req, rs, &res, &e)))
+	if (!exit && (exit = dp_attach(&r, rs, &res, &e)))
 		pr_err("%s", e.msg);
 	if (res.note[0])
 		pr_warn("%s", res.note);
@@ -162,7 +188,7 @@ int cmd_attach(int argc, char **argv)
 }
 
 static const char update_usage[] =
-	"Usage: naclemu update [-n NETNS] -i IFACE RULES [SELECT]\n"
+	"Usage: naclemu update [-n NETNS] -i IFACE RULES [SELECT] [--force]\n"
 	"\n"
 	"Replace the rules of an attached interface atomically: every packet is\n"
 	"judged entirely by the old rules or entirely by the new ones.  Rules\n"
@@ -173,9 +199,14 @@ static const char update_usage[] =
 	"  -n, --netns NETNS   IFACE is in this named network namespace\n"
 	"  -i, --interface IF  the attached interface\n"
 	CLI_RULES_HELP
+	CLI_FORCE_HELP
 	"  -v, --verbose       show libbpf messages\n"
 	"\n"
-	"Exit status: 0 updated, 1 invalid rules or arguments (or not attached),\n"
+	"In an SSH session (SSH_CONNECTION), update refuses rules that would deny\n"
+	"that session's packets on the interface that carries it, naming the rule.\n"
+	"\n"
+	"Exit status: 0 updated, 1 invalid rules or arguments (or not attached,\n"
+	"or the lock-out guard refused),\n"
 	"2 system failure.\n"
 	"\n"
 	"Example:\n"
@@ -193,6 +224,7 @@ static int iface_parse(const char *cmd, const char *usage, int argc, char **argv
 		{ "netns", required_argument, NULL, 'n' },
 		{ "interface", required_argument, NULL, 'i' },
 		CLI_RULES_OPTIONS,
+		{ "force", no_argument, NULL, CLI_OPT_FORCE },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -203,7 +235,7 @@ static int iface_parse(const char *cmd, const char *usage, int argc, char **argv
 	optind = 1;
 	while ((c = cli_getopt(cmd, argc, argv, "n:i:jvh", opts)) != CLI_OPT_END) {
 		/* Options of the table that this command does not take. */
-		if ((CLI_RULES_OPT(c) && !rules) || (c == 'j' && !json)) {
+		if (((CLI_RULES_OPT(c) || c == CLI_OPT_FORCE) && !rules) || (c == 'j' && !json)) {
 			for (i = 0; opts[i].val != c; i++)
 				;
 			return nacl_usage_error(cmd, "invalid option '--%s'", opts[i].name);
@@ -221,6 +253,9 @@ static int iface_parse(const char *cmd, const char *usage, int argc, char **argv
 			break;
 		case 'j':
 			*json = true;
+			break;
+		case CLI_OPT_FORCE:
+			req->force = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -259,6 +294,7 @@ int cmd_update(int argc, char **argv)
 {
 	struct update_req req = {};
 	struct nacl_ruleset *rs = NULL;
+	struct nacl_session session;
 	struct dp_result res = {};
 	struct dp_target t;
 	struct dp_error e;
@@ -268,7 +304,9 @@ int cmd_update(int argc, char **argv)
 	if (exit)
 		return exit < 0 ? NACL_EXIT_OK : exit;
 	/* Check the file before anything else: a bad one changes nothing. */
-	exit = cli_read_rules(req.rules_path, &req.select, &rs);
+	exit = cli_session("update", req.force, &session, &req.session);
+	if (!exit)
+		exit = cli_read_rules(req.rules_path, &req.select, &rs);
 	if (!exit)
 		exit = cli_need_root("update");
 	if (!exit && (exit = dp_update(&req, rs, &res, &e)))

@@ -136,6 +136,7 @@ void cli_extra_view(const struct cli_extra *c, struct nacl_extra *x);
 
 /* attach's long options, for the option tables of attach and run. */
 #define CLI_OPT_HOOK 0x110
+#define CLI_OPT_FORCE 0x111
 #define CLI_ATTACH_OPTIONS                                          \
 	{ "netns", required_argument, NULL, 'n' },                  \
 	{ "interface", required_argument, NULL, 'i' },              \
@@ -144,7 +145,8 @@ void cli_extra_view(const struct cli_extra *c, struct nacl_extra *x);
 	{ "exempt", required_argument, NULL, 'e' },                 \
 	{ "vpc", required_argument, NULL, 'V' },                    \
 	{ "events-rate", required_argument, NULL, 'r' },            \
-	{ "hook", required_argument, NULL, CLI_OPT_HOOK }
+	{ "hook", required_argument, NULL, CLI_OPT_HOOK },          \
+	{ "force", no_argument, NULL, CLI_OPT_FORCE }
 
 /*
  * attach_req_init() - @req with attach's defaults: 1000 events per second,
@@ -160,7 +162,25 @@ int attach_req_init(const char *cmd, struct attach_req *req);
  */
 int attach_parse_opt(const char *cmd, int c, const char *arg, struct attach_req *req);
 
-/* cli_attach() - attach @req and print the result line to @out. */
+/* The --help line of --force (attach, update, run). */
+#define CLI_FORCE_HELP                                                                  \
+	"      --force         attach even rules that would cut off the SSH session\n"   \
+	"                      this command runs in (the lock-out guard)\n"
+
+/*
+ * cli_session() - the lock-out guard's session: NULL in *@session with
+ * @force or without SSH_CONNECTION in the environment, else SSH_CONNECTION
+ * read into @buf.  Returns an exit status: a malformed SSH_CONNECTION is
+ * a usage error of @cmd that names it (and --force).
+ */
+struct nacl_session;
+int cli_session(const char *cmd, bool force, struct nacl_session *buf,
+		const struct nacl_session **session);
+
+/*
+ * cli_attach() - attach @req (its @session from cli_session()) and print
+ * the result line to @out.
+ */
 int cli_attach(const char *cmd, const struct attach_req *req, FILE *out);
 
 /* cli_detach() - detach @t and print the result line to @out. */

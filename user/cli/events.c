@@ -177,7 +177,7 @@ int cmd_events(int argc, char **argv)
 static const char run_usage[] =
 	"Usage: naclemu run [-n NETNS] -i IFACE RULES [SELECT] [--subnet CIDR]...\n"
 	"                   [--exempt CIDR]... [--vpc CIDR]... [--events-rate N]\n"
-	"                   [--hook tcx|clsact|auto] [--json] [--count N]\n"
+	"                   [--hook tcx|clsact|auto] [--force] [--json] [--count N]\n"
 	"                   [--timeout SECONDS]\n"
 	"\n"
 	"attach + events in the foreground: attach RULES to IFACE, print the\n"

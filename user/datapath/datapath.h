@@ -245,6 +245,30 @@ int dp_ifindex(const char *ifname, int *ifindex);
  */
 int dp_target_ifindex(const struct dp_target *t, int *ifindex, struct dp_error *e);
 
+/* ---- the lock-out guard (datapath/route.c, docs/deployment.md) ----------- */
+
+struct nacl_session;
+struct nacl_extra;
+
+/*
+ * dp_session_carried() - whether the interface @t carries TCP session @s
+ * of the host: @s's server address is local in @t's namespace and the
+ * route to its client leaves by @t (rtnetlink, as `ip route get`).  No
+ * route to either address is "not carried".  Returns 0 or -errno with @e
+ * filled (no such namespace or interface: exit 2).
+ */
+int dp_session_carried(const struct dp_target *t, const struct nacl_session *s, bool *carried,
+		       struct dp_error *e);
+
+/*
+ * dp_guard_check() - the lock-out guard: 0 when @s is NULL, when @t does
+ * not carry it, or when @rs (with the exemptions @x) allows both of its
+ * legs; else -EACCES with @e (exit 1) naming the interface, the session,
+ * the direction and the rule that denies it.
+ */
+int dp_guard_check(const struct dp_target *t, const struct nacl_ruleset *rs,
+		   const struct nacl_extra *x, const struct nacl_session *s, struct dp_error *e);
+
 /* Mount bpffs on /sys/fs/bpf when it is not there. */
 int dp_bpffs_ensure(void);
 
@@ -314,6 +338,10 @@ __u32 dp_obj_id(int fd);
  * @subnet, @exempt, @vpc: --subnet / --exempt / --vpc CIDRs.
  * @events_rate: --events-rate.
  * @hook: --hook (DP_HOOK_AUTO: probe the kernel).
+ * @session: the SSH session the command runs in (SSH_CONNECTION), or NULL
+ *           (none, or --force): attach refuses rules that would cut it off
+ *           on the interface that carries it (dp_guard_check()).
+ * @force: --force, for the command: leave @session NULL.
  */
 struct attach_req {
 	const char *netns;
@@ -326,14 +354,21 @@ struct attach_req {
 	__u8 nsubnet, nexempt, nvpc;
 	__u32 events_rate;
 	enum dp_hook hook;
+	const struct nacl_session *session;
+	bool force;
 };
 
-/* struct update_req - what `update` asks for. */
+/*
+ * struct update_req - what `update` asks for; @session as attach_req's,
+ * judged with the CIDRs the interface was attached with.
+ */
 struct update_req {
 	const char *netns;
 	const char *ifname;
 	const char *rules_path;
 	struct nacl_select select;
+	const struct nacl_session *session;
+	bool force;
 };
 
 /*

@@ -378,7 +378,8 @@ int dp_attach(const struct attach_req *req, const struct nacl_ruleset *rs,
 		goto fail;
 	}
 	if (compile(rs, &x, rules, e) || lock_and_recover(t, &lock_fd, res, e) ||
-	    attach_check(t, &u.ifindex, e) || hook_resolve(t, u.ifindex, req->hook, &u.hook, e) ||
+	    attach_check(t, &u.ifindex, e) || dp_guard_check(t, rs, &x, req->session, e) ||
+	    hook_resolve(t, u.ifindex, req->hook, &u.hook, e) ||
 	    attach_load(req, rs, rules, &u, res, e))
 		goto fail;
 
@@ -491,7 +492,7 @@ int dp_update(const struct update_req *req, const struct nacl_ruleset *rs,
 	}
 	x = (struct nacl_extra){ st.meta.exempt, st.meta.nexempt, st.meta.subnet,
 				 st.meta.nsubnet, st.meta.vpc,	  st.meta.nvpc };
-	if (compile(rs, &x, rules, e))
+	if (compile(rs, &x, rules, e) || dp_guard_check(t, rs, &x, req->session, e))
 		goto fail;
 
 	m = st.meta;
