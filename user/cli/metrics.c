@@ -5,11 +5,9 @@
  * DIR/naclemu.prom for node_exporter's textfile collector.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "datapath/datapath.h"
@@ -35,64 +33,6 @@ static const char metrics_usage[] =
 struct metrics_req {
 	const char *textfile;
 };
-
-/*
- * Write @len bytes of @buf to DIR/naclemu.prom: a temporary file in DIR
- * (so that the rename stays on one file system), fsync, rename, fsync of
- * DIR; a reader sees the old file or the new one whole.  On failure the
- * temporary file is removed.  Returns 0 or -errno, *@what the step.
- */
-static int write_textfile(const char *dir, const char *buf, size_t len, const char **what)
-{
-	char tmp[PATH_MAX], dst[PATH_MAX];
-	int fd, dfd, err = 0;
-	size_t done = 0;
-
-	if (snprintf(dst, sizeof(dst), "%s/naclemu.prom", dir) >= (int)sizeof(dst) ||
-	    snprintf(tmp, sizeof(tmp), "%s/.naclemu.prom.XXXXXX", dir) >= (int)sizeof(tmp)) {
-		*what = "name";
-		return -ENAMETOOLONG;
-	}
-	*what = "create";
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	*what = "write";
-	while (done < len) {
-		ssize_t n = write(fd, buf + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		done += (size_t)n;
-	}
-	if (!err && fchmod(fd, 0644))
-		err = -errno;
-	if (!err && fsync(fd)) {
-		*what = "fsync";
-		err = -errno;
-	}
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, dst)) {
-		*what = "rename";
-		err = -errno;
-	}
-	if (err) {
-		unlink(tmp);
-		return err;
-	}
-	/* The rename itself is durable once the folder is. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-}
 
 int cmd_metrics(int argc, char **argv)
 {
@@ -156,7 +96,7 @@ int cmd_metrics(int argc, char **argv)
 		free(buf);
 		return exit;
 	}
-	err = write_textfile(req.textfile, buf, len, &what);
+	err = prom_textfile_write(req.textfile, buf, len, &what);
 	free(buf);
 	if (err) {
 		pr_err("--textfile: cannot %s %s/naclemu.prom: %s", what, req.textfile,

@@ -6,8 +6,12 @@
  * under one HELP and TYPE, so the interfaces are read first).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "datapath/datapath.h"
 #include "output/prometheus.h"
@@ -276,4 +280,56 @@ int prom_text(char **buf, size_t *len, size_t *nskipped)
 		*len = 0;
 	}
 	return err;
+}
+
+int prom_textfile_write(const char *dir, const char *buf, size_t len, const char **what)
+{
+	char tmp[PATH_MAX], dst[PATH_MAX];
+	int fd, dfd, err = 0;
+	size_t done = 0;
+
+	if (snprintf(dst, sizeof(dst), "%s/naclemu.prom", dir) >= (int)sizeof(dst) ||
+	    snprintf(tmp, sizeof(tmp), "%s/.naclemu.prom.XXXXXX", dir) >= (int)sizeof(tmp)) {
+		*what = "name";
+		return -ENAMETOOLONG;
+	}
+	*what = "create";
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	*what = "write";
+	while (done < len) {
+		ssize_t n = write(fd, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (!err && fchmod(fd, 0644))
+		err = -errno;
+	if (!err && fsync(fd)) {
+		*what = "fsync";
+		err = -errno;
+	}
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, dst)) {
+		*what = "rename";
+		err = -errno;
+	}
+	if (err) {
+		unlink(tmp);
+		return err;
+	}
+	/* The rename itself is durable once the folder is. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
 }

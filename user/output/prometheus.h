@@ -94,4 +94,14 @@ int prom_render(const struct prom_snapshot *s, FILE *out);
  */
 int prom_text(char **buf, size_t *len, size_t *nskipped);
 
+/*
+ * prom_textfile_write() - write @len bytes of @buf as DIR/naclemu.prom for
+ * node_exporter's textfile collector: a temporary file in @dir (so that
+ * the rename stays on one file system), fsync, rename, fsync of @dir; a
+ * reader sees the old file or the new one whole.  On failure the
+ * temporary file is removed.  Returns 0 or -errno, *@what the step that
+ * failed ("create", "write", "fsync", "rename", "name").
+ */
+int prom_textfile_write(const char *dir, const char *buf, size_t len, const char **what);
+
 #endif /* NACLEMU_OUTPUT_PROMETHEUS_H */
