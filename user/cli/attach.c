@@ -24,7 +24,8 @@ static const char attach_usage[] =
 	"filters on IFACE keep working.\n"
 	"\n"
 	"Options:\n"
-	"  -n, --netns NETNS   IFACE is in this named network namespace\n"
+	"  -n, --netns NETNS   IFACE is in this network namespace (a name, or a path\n"
+	"                      such as /proc/PID/ns/net)\n"
 	"  -i, --interface IF  the interface (Ethernet, e.g. a veth)\n"
 	CLI_RULES_HELP
 	"      --subnet CIDR   the interface's subnet: traffic with peers inside it\n"
@@ -158,7 +159,7 @@ int cli_attach(const char *cmd, const struct attach_req *req, FILE *out)
 
 	/* The names and the rule file first: a bad one is reported before "not root". */
 	if (dp_target_init(&t, req->netns, req->ifname, &e))
-		return nacl_usage_error(cmd, "%s", e.msg);
+		return cli_target_error(cmd, &e);
 	exit = cli_session(cmd, req->force, &session, &r.session);
 	if (!exit)
 		exit = cli_read_rules(req->rules_path, &req->select, &rs);
@@ -196,7 +197,8 @@ static const char update_usage[] =
 	"--exempt and --vpc CIDRs of attach stay.\n"
 	"\n"
 	"Options:\n"
-	"  -n, --netns NETNS   IFACE is in this named network namespace\n"
+	"  -n, --netns NETNS   IFACE is in this network namespace (a name, or a path\n"
+	"                      such as /proc/PID/ns/net)\n"
 	"  -i, --interface IF  the attached interface\n"
 	CLI_RULES_HELP
 	CLI_FORCE_HELP
@@ -286,7 +288,7 @@ int cli_iface_target(const char *cmd, const char *usage, int argc, char **argv,
 	if (exit)
 		return exit;
 	if (dp_target_init(t, req->netns, req->ifname, &e))
-		return nacl_usage_error(cmd, "%s", e.msg);
+		return cli_target_error(cmd, &e);
 	return NACL_EXIT_OK;
 }
 
@@ -331,7 +333,8 @@ static const char detach_usage[] =
 	"pinned state.  Other filters stay.\n"
 	"\n"
 	"Options:\n"
-	"  -n, --netns NETNS   IFACE is in this named network namespace\n"
+	"  -n, --netns NETNS   IFACE is in this network namespace (a name, or a path\n"
+	"                      such as /proc/PID/ns/net)\n"
 	"  -i, --interface IF  the attached interface\n"
 	"  -v, --verbose       show libbpf messages\n"
 	"\n"

@@ -46,6 +46,14 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 int cli_need_root(const char *cmd);
 
 /*
+ * cli_target_error() - report a -n / -i that dp_target_init() refused:
+ * a bad name as a usage error of @cmd (1), a namespace path that leads
+ * nowhere as a system failure (2).  Returns the exit status.
+ */
+struct dp_error;
+int cli_target_error(const char *cmd, const struct dp_error *e);
+
+/*
  * cli_cidr_opt() - parse one repeatable CIDR option (--subnet, --exempt)
  * of @cmd into @list[*@n], warning when host bits were set.  At most
  * NACLEMU_MAX_CIDRS.  Returns an exit status.

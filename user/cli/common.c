@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "datapath/datapath.h"
 #include "rules/model.h"
 #include "rules/read.h"
 #include "analysis/eval.h"
@@ -56,6 +57,14 @@ int cli_need_root(const char *cmd)
 	if (geteuid() == 0)
 		return NACL_EXIT_OK;
 	pr_err("%s needs root (CAP_BPF, CAP_NET_ADMIN): run it as root", cmd);
+	return NACL_EXIT_SYSTEM;
+}
+
+int cli_target_error(const char *cmd, const struct dp_error *e)
+{
+	if (e->exit != NACL_EXIT_SYSTEM)
+		return nacl_usage_error(cmd, "%s", e->msg);
+	pr_err("%s: %s", cmd, e->msg);
 	return NACL_EXIT_SYSTEM;
 }
 

@@ -59,7 +59,8 @@ static const char events_usage[] =
 	"meanwhile.  Drops from before it started are not printed.\n"
 	"\n"
 	"Options:\n"
-	"  -n, --netns NETNS   interfaces in this named network namespace\n"
+	"  -n, --netns NETNS   interfaces in this network namespace (a name, or a\n"
+	"                      path such as /proc/PID/ns/net)\n"
 	"  -i, --interface IF  only this attached interface\n"
 	"      --json          one JSON object a line: time, interface, direction,\n"
 	"                      rule, action, family, protocol, src, dst, src_port,\n"
@@ -150,7 +151,9 @@ int cmd_events(int argc, char **argv)
 		return nacl_usage_error("events", "unexpected argument '%s'", argv[optind]);
 	/* The names as attach checks them ("lo" stands in for a missing -i). */
 	if ((netns || ifname) && dp_target_init(&t, netns, ifname ? ifname : "lo", &e))
-		return nacl_usage_error("events", "%s", e.msg);
+		return cli_target_error("events", &e);
+	if (netns)
+		netns = t.netns; /* a path as its folder's label */
 	exit = cli_need_root("events");
 	if (!exit)
 		exit = watch_find(&s, &t, netns, ifname);
@@ -235,7 +238,7 @@ int cmd_run(int argc, char **argv)
 		return nacl_usage_error("run", "expected one RULES file");
 	req.rules_path = argv[optind];
 	if (dp_target_init(&t, req.netns, req.ifname, &e))
-		return nacl_usage_error("run", "%s", e.msg);
+		return cli_target_error("run", &e);
 
 	/* Before attach: a signal during it ends the run right after. */
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -60,7 +60,8 @@ static const char status_usage[] =
 	"'naclemu detach' to clean up the pinned state).\n"
 	"\n"
 	"Options:\n"
-	"  -n, --netns NETNS   only this named network namespace\n"
+	"  -n, --netns NETNS   only this network namespace (a name, or a path such\n"
+	"                      as /proc/PID/ns/net)\n"
 	"  -i, --interface IF  only this interface\n"
 	"      --json          one JSON array on stdout\n"
 	"\n"
@@ -197,7 +198,9 @@ int cmd_status(int argc, char **argv)
 		return nacl_usage_error("status", "unexpected argument '%s'", argv[optind]);
 	/* Check the names as attach does ("lo" stands in for a missing -i). */
 	if ((netns || ifname) && dp_target_init(&t, netns, ifname ? ifname : "lo", &e))
-		return nacl_usage_error("status", "%s", e.msg);
+		return cli_target_error("status", &e);
+	if (netns)
+		netns = t.netns; /* a path as its folder's label */
 	exit = cli_need_root("status");
 	if (exit)
 		return exit;
@@ -240,7 +243,8 @@ static const char stats_usage[] =
 	"counts.\n"
 	"\n"
 	"Options:\n"
-	"  -n, --netns NETNS   IFACE is in this named network namespace\n"
+	"  -n, --netns NETNS   IFACE is in this network namespace (a name, or a path\n"
+	"                      such as /proc/PID/ns/net)\n"
 	"  -i, --interface IF  the attached interface\n"
 	"      --json          one JSON document on stdout\n"
 	"\n"

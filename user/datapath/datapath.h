@@ -198,8 +198,9 @@ int dp_counters_zero(int counters_fd, const __u32 *slots, size_t n);
 /* ---- where an interface is ------------------------------------------------ */
 
 /*
- * struct dp_target - an interface: its network namespace ("" = the
- * caller's) and name, and its pin folder.
+ * struct dp_target - an interface: its network namespace's label ("" =
+ * the caller's, a name, or "net:[INO]": dp_netns_resolve()) and name, and
+ * its pin folder.
  */
 struct dp_target {
 	char netns[DP_NETNS_MAX + 1];
@@ -208,24 +209,47 @@ struct dp_target {
 };
 
 /*
- * dp_target_init() - check the names as `ip` does and fill @t.  @netns NULL
- * or "" is the caller's namespace.  Returns 0, or -EINVAL with @e saying
- * which argument is wrong (option -n or -i).
+ * The folder (and label) of a namespace given by path: "net:[INO]", INO its
+ * nsfs inode, as /proc/PID/ns/net reads with readlink.  The inode, not the
+ * path, is the namespace's identity: /proc/PID/... changes with the PID.
+ */
+#define DP_NETNS_INO_PREFIX "net:["
+
+/*
+ * dp_netns_resolve() - the folder label of -n @netns (docs/design.md,
+ * "Network namespaces"): "" for NULL and for a path to the caller's own
+ * namespace; a name as it is (but "net:[INO]" when that namespace was
+ * attached by path before it was named); for a path (it contains a '/',
+ * e.g. /proc/PID/ns/net, /run/netns/NAME; followed, it is the user's): the
+ * namespace's "net:[INO]" folder when it exists, else its name in
+ * /run/netns when it has one, else "net:[INO]".  A "net:[INO]" label is
+ * taken as it is.  Returns 0, or -errno with @e: a bad name is
+ * NACL_EXIT_INVALID, a path that is no network namespace NACL_EXIT_SYSTEM.
+ */
+int dp_netns_resolve(const char *netns, char label[DP_NETNS_MAX + 1], struct dp_error *e);
+
+/*
+ * dp_target_init() - resolve -n @netns (dp_netns_resolve()), check the
+ * interface name as `ip` does and fill @t.  @netns NULL is the caller's
+ * namespace.  Returns 0, or -errno with @e saying which argument is wrong
+ * (option -n or -i) and the exit status (a missing namespace path: 2).
  */
 int dp_target_init(struct dp_target *t, const char *netns, const char *ifname,
 		   struct dp_error *e);
 
-/* "root" for the caller's namespace, else its name. */
+/* "root" for the caller's namespace, else its label. */
 const char *dp_netns_label(const char *netns);
 
 /* Whether @s is an interface name the kernel would accept (IFNAMSIZ). */
 bool dp_ifname_valid(const char *s);
-/* Whether @s is a network namespace name `ip netns` would accept. */
+/* Whether @s is a network namespace name `ip netns` would accept, or "net:[INO]". */
 bool dp_netns_valid(const char *s);
 
 /*
- * dp_netns_enter() - switch this thread to network namespace @name
- * (/run/netns/NAME); NULL or "" is a no-op.  *@saved gets a handle on the
+ * dp_netns_enter() - switch this thread to the network namespace of label
+ * @name: /run/netns/NAME, or for "net:[INO]" the path it was last resolved
+ * from, else a name or a process (/proc/PID/ns/net) with that inode; NULL
+ * or "" is a no-op.  *@saved gets a handle on the
  * original namespace (or -1) for dp_netns_leave(), which must be called
  * on every path.
  */

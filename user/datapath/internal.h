@@ -15,6 +15,13 @@
 int dp_fail(struct dp_error *e, int exit, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/*
+ * dp_target_of_folder() - @t for the state folder @label (NULL: "root")
+ * and @ifname as they are, without resolving (the state root's walk).
+ */
+int dp_target_of_folder(struct dp_target *t, const char *label, const char *ifname,
+			struct dp_error *e);
+
 /* ---- the pin folder (pins.c): no symbolic link is followed below the root ---- */
 
 /* The state root /sys/fs/bpf/naclemu (made when @create), or -errno. */

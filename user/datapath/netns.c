@@ -4,6 +4,7 @@
  * network namespaces, interface lookup, bpffs (datapath.h).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -16,28 +17,133 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 #include <linux/magic.h>
+#include <linux/nsfs.h>
 
 #include "datapath/datapath.h"
 #include "datapath/internal.h"
 #include "output/log.h"
 
-int dp_netns_enter(const char *name, int *saved)
+/*
+ * The last namespace path resolved by dp_target_init(), so that entering
+ * a "net:[INO]" namespace needs no search while its path still leads to it.
+ */
+static struct {
+	unsigned long ino;
+	char path[PATH_MAX];
+} ns_hint;
+
+/*
+ * The inode of the network namespace file open as @fd: 0 with *@ino set,
+ * -ENOTTY when @fd is no namespace file, -EINVAL another namespace type.
+ */
+static int ns_fd_ino(int fd, unsigned long *ino)
+{
+	struct statfs sf;
+	struct stat st;
+	int type;
+
+	if (fstatfs(fd, &sf) || sf.f_type != NSFS_MAGIC || fstat(fd, &st))
+		return -ENOTTY;
+	type = ioctl(fd, NS_GET_NSTYPE);
+	if (type < 0)
+		return -ENOTTY;
+	if (type != CLONE_NEWNET)
+		return -EINVAL;
+	*ino = (unsigned long)st.st_ino;
+	return 0;
+}
+
+/* @path open when it is network namespace @ino, else -1. */
+static int ns_open_if(const char *path, unsigned long ino)
+{
+	unsigned long got;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && (ns_fd_ino(fd, &got) || got != ino)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* The first NAME in @dir (/run/netns) or PID in /proc whose namespace is @ino. */
+static int ns_search(const char *dir, const char *fmt, unsigned long ino, char *name,
+		     size_t len)
 {
 	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int fd = -1;
+
+	if (!d)
+		return -1;
+	while (fd < 0 && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), fmt, de->d_name);
+		fd = ns_open_if(path, ino);
+		if (fd >= 0 && name)
+			snprintf(name, len, "%s", de->d_name);
+	}
+	closedir(d);
+	return fd;
+}
+
+/* Whether @s is a label "net:[INO]"; *@ino gets INO. */
+static bool ns_label_ino(const char *s, unsigned long *ino)
+{
+	char *end;
+
+	if (strncmp(s, DP_NETNS_INO_PREFIX, strlen(DP_NETNS_INO_PREFIX)))
+		return false;
+	s += strlen(DP_NETNS_INO_PREFIX);
+	if (*s < '1' || *s > '9')
+		return false;
+	errno = 0;
+	*ino = strtoul(s, &end, 10);
+	return !errno && end[0] == ']' && !end[1] && *ino <= 0xffffffffUL;
+}
+
+/*
+ * An open handle on the namespace @label names: /run/netns/NAME, or for
+ * "net:[INO]" the last path given for it, a name in /run/netns, or a
+ * process in it (found by its inode).  -errno when there is none.
+ */
+static int ns_open_label(const char *label)
+{
+	char path[PATH_MAX];
+	unsigned long ino;
+	int fd;
+
+	if (!ns_label_ino(label, &ino)) {
+		if (strchr(label, '/') || !strcmp(label, ".") || !strcmp(label, ".."))
+			return -EINVAL;
+		snprintf(path, sizeof(path), "/run/netns/%s", label);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	fd = ns_hint.ino == ino ? ns_open_if(ns_hint.path, ino) : -1;
+	if (fd < 0)
+		fd = ns_search("/run/netns", "/run/netns/%s", ino, NULL, 0);
+	if (fd < 0)
+		fd = ns_search("/proc", "/proc/%s/ns/net", ino, NULL, 0);
+	return fd < 0 ? -ENOENT : fd;
+}
+
+int dp_netns_enter(const char *name, int *saved)
+{
 	int fd, ret = 0;
 
 	*saved = -1;
 	if (!name || !*name)
 		return 0;
-	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
-		return -EINVAL;
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = ns_open_label(name);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	*saved = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (*saved < 0 || setns(fd, CLONE_NEWNET)) {
 		ret = -errno;
@@ -109,10 +215,18 @@ bool dp_ifname_valid(const char *s)
 bool dp_netns_valid(const char *s)
 {
 	size_t n = strlen(s);
+	unsigned long ino;
 
-	/* A file name in /run/netns, as `ip netns add` takes it. */
-	/* "root" is the caller's namespace's folder and lock (dp_netns_label()). */
-	if (!n || n > DP_NETNS_MAX || !strcmp(s, ".") || !strcmp(s, "..") || !strcmp(s, "root"))
+	/*
+	 * A file name in /run/netns, as `ip netns add` takes it, or a label
+	 * "net:[INO]" (dp_netns_label()).  "root" is the caller's namespace's
+	 * folder and lock, and other names that begin as a label would are
+	 * refused, so that a name never takes a path-given namespace's folder.
+	 */
+	if (ns_label_ino(s, &ino))
+		return true;
+	if (!n || n > DP_NETNS_MAX || !strcmp(s, ".") || !strcmp(s, "..") || !strcmp(s, "root") ||
+	    !strncmp(s, DP_NETNS_INO_PREFIX, strlen(DP_NETNS_INO_PREFIX)))
 		return false;
 	for (; *s; s++)
 		if (*s == '/' || *s < ' ' || *s == 0x7f)
@@ -125,30 +239,129 @@ const char *dp_netns_label(const char *netns)
 	return netns && *netns ? netns : "root";
 }
 
-int dp_target_init(struct dp_target *t, const char *netns, const char *ifname,
-		   struct dp_error *e)
+/* Whether the state root has a folder @label (lstat: a link is none). */
+static bool ns_folder_exists(const char *label)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", DP_PIN_ROOT, label);
+	return !lstat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+/*
+ * The folder of a named namespace: its name, unless it was attached by
+ * path before it had a name (its "net:[INO]" folder exists then).
+ */
+static void ns_name_label(const char *name, char label[DP_NETNS_MAX + 1])
+{
+	char path[PATH_MAX], ino_label[DP_NETNS_MAX + 1];
+	unsigned long ino;
+	int fd;
+
+	snprintf(label, DP_NETNS_MAX + 1, "%s", name);
+	if (ns_label_ino(name, &ino))
+		return;
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (!ns_fd_ino(fd, &ino)) {
+		snprintf(ino_label, sizeof(ino_label), DP_NETNS_INO_PREFIX "%lu]", ino);
+		if (ns_folder_exists(ino_label))
+			snprintf(label, DP_NETNS_MAX + 1, "%s", ino_label);
+	}
+	close(fd);
+}
+
+int dp_netns_resolve(const char *netns, char label[DP_NETNS_MAX + 1], struct dp_error *e)
+{
+	unsigned long ino, self = 0;
+	char name[DP_NETNS_MAX + 1];
+	int fd, ret, sfd;
+
+	label[0] = '\0';
+	if (!netns)
+		return 0;
+	if (!strchr(netns, '/')) {
+		if (!strcmp(netns, "root"))
+			return dp_fail(e, NACL_EXIT_INVALID, -EINVAL,
+				       "-n: naclemu keeps the name 'root' for the caller's own "
+				       "namespace: leave -n out for it, or rename the namespace");
+		if (!dp_netns_valid(netns))
+			return dp_fail(e, NACL_EXIT_INVALID, -EINVAL,
+				       "-n: '%.80s' is not a network namespace name (as 'ip netns "
+				       "list' shows them), a 'net:[INODE]' label or a path",
+				       netns);
+		ns_name_label(netns, label);
+		return 0;
+	}
+	if (strlen(netns) >= sizeof(ns_hint.path))
+		return dp_fail(e, NACL_EXIT_SYSTEM, -ENAMETOOLONG, "-n: the path is too long");
+	/* The user's path is followed (/proc/PID/ns/net is a link); the state root's never. */
+	fd = open(netns, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return dp_fail(e, NACL_EXIT_SYSTEM, -errno,
+			       "-n: cannot open network namespace %.200s: %s", netns,
+			       strerror(errno));
+	ret = ns_fd_ino(fd, &ino);
+	close(fd);
+	if (ret)
+		return dp_fail(e, NACL_EXIT_SYSTEM, ret,
+			       "-n: %.200s is not a network namespace (%s): give a name from "
+			       "'ip netns list' or a path such as /proc/PID/ns/net",
+			       netns, ret == -EINVAL ? "another kind of namespace" : "not an nsfs file");
+	sfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (sfd >= 0) {
+		ns_fd_ino(sfd, &self);
+		close(sfd);
+	}
+	if (ino == self)
+		return 0; /* the caller's own: the "root" folder */
+	ns_hint.ino = ino;
+	snprintf(ns_hint.path, sizeof(ns_hint.path), "%s", netns);
+	snprintf(label, DP_NETNS_MAX + 1, DP_NETNS_INO_PREFIX "%lu]", ino);
+	if (ns_folder_exists(label))
+		return 0;
+	/* A named namespace shares the folder of its name. */
+	fd = ns_search("/run/netns", "/run/netns/%s", ino, name, sizeof(name));
+	if (fd >= 0) {
+		close(fd);
+		if (dp_netns_valid(name))
+			snprintf(label, DP_NETNS_MAX + 1, "%s", name);
+	}
+	return 0;
+}
+
+int dp_target_of_folder(struct dp_target *t, const char *label, const char *ifname,
+			struct dp_error *e)
 {
 	int n;
 
 	memset(t, 0, sizeof(*t));
-	if (netns && !strcmp(netns, "root"))
-		return dp_fail(e, NACL_EXIT_INVALID, -EINVAL,
-			       "-n: naclemu keeps the name 'root' for the caller's own namespace: "
-			       "leave -n out for it, or rename the namespace");
-	if (netns && !dp_netns_valid(netns))
-		return dp_fail(e, NACL_EXIT_INVALID, -EINVAL,
-			    "-n: '%.80s' is not a network namespace name (as 'ip netns list' shows them)",
-			    netns);
+	if (label && !dp_netns_valid(label))
+		return dp_fail(e, NACL_EXIT_INVALID, -EINVAL, "'%.80s' is no namespace folder", label);
+	snprintf(t->netns, sizeof(t->netns), "%s", label ? label : "");
 	if (!ifname || !dp_ifname_valid(ifname))
 		return dp_fail(e, NACL_EXIT_INVALID, -EINVAL,
 			    "-i: '%.80s' is not an interface name", ifname ? ifname : "");
-	snprintf(t->netns, sizeof(t->netns), "%s", netns ? netns : "");
-	snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
 	n = snprintf(t->dir, sizeof(t->dir), "%s/%s/%s", DP_PIN_ROOT, dp_netns_label(t->netns),
-		     t->ifname);
+		     ifname);
+	snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
 	if (n < 0 || n >= (int)sizeof(t->dir))
 		return dp_fail(e, NACL_EXIT_INVALID, -ENAMETOOLONG, "the pin folder name is too long");
 	return 0;
+}
+
+int dp_target_init(struct dp_target *t, const char *netns, const char *ifname,
+		   struct dp_error *e)
+{
+	char label[DP_NETNS_MAX + 1];
+
+	memset(t, 0, sizeof(*t));
+	if (dp_netns_resolve(netns, label, e))
+		return e->err;
+	return dp_target_of_folder(t, *label ? label : NULL, ifname, e);
 }
 
 int dp_target_ifindex(const struct dp_target *t, int *ifindex, struct dp_error *e)

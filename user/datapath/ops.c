@@ -122,7 +122,6 @@ static void meta_fill(struct naclemu_meta *m, const struct attach_req *req,
 	m->priority = DP_TC_PRIORITY;
 	m->next_slot = next_slot;
 	snprintf(m->ifname, sizeof(m->ifname), "%s", req->ifname);
-	snprintf(m->netns, sizeof(m->netns), "%s", req->netns ? req->netns : "");
 	snprintf(m->acl_id, sizeof(m->acl_id), "%s", rs->acl_id);
 	snprintf(m->path, sizeof(m->path), "%s", req->rules_path);
 	m->nsubnet = req->nsubnet;
@@ -281,6 +280,7 @@ static int attach_load(const struct attach_req *req, const struct nacl_ruleset *
 	if (ret)
 		return ret;
 	meta_fill(&u->meta, req, rs, u->ifindex, u->hook, cursor);
+	snprintf(u->meta.netns, sizeof(u->meta.netns), "%s", res->target.netns);
 	u->meta_fd = bpf_map__fd(u->skel->maps.naclemu_meta);
 	return meta_write(u->meta_fd, &u->meta, "attach.meta", "fill the attach record", e);
 }

@@ -247,7 +247,7 @@ static int walk_ns(int nsfd, const char *ns, const char *ifname, walk_fn fn, voi
 
 		if (ifc->d_name[0] == '.' || (ifname && strcmp(ifc->d_name, ifname)))
 			continue;
-		if (dp_target_init(&t, strcmp(ns, "root") ? ns : NULL, ifc->d_name, &e))
+		if (dp_target_of_folder(&t, strcmp(ns, "root") ? ns : NULL, ifc->d_name, &e))
 			continue;
 		ret = fn(&t, arg);
 	}
