@@ -358,6 +358,13 @@ _Static_assert(sizeof(struct naclemu_frag_val) == 8, "frag value layout");
 #define NACLEMU_META_CREATED_QDISC 0x1 /* attach created the clsact qdisc */
 #define NACLEMU_META_QDISC_INTENT 0x2  /* attach found none and may create it */
 #define NACLEMU_META_HOOK_TCX 0x4      /* tcx links, not TC filters (layout 3) */
+/*
+ * `naclemu apply` manages it (docs/config.md): a later apply may update or
+ * detach it; attach by hand leaves it clear, and apply leaves such an
+ * interface alone unless its configuration names it.  A flag of the head,
+ * which every layout has: older builds ignore it, the layout is unchanged.
+ */
+#define NACLEMU_META_MANAGED 0x8
 
 /*
  * naclemu_meta.state: where an operation on the interface is.  A record

@@ -278,5 +278,13 @@ int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_exporter(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+
+/*
+ * cli_diff_regions_text() - the table of regions whose verdict changes, as
+ * `diff` prints it (cli/diff.c; `apply` prints it under an update).
+ */
+struct nacl_diff;
+void cli_diff_regions_text(const struct nacl_diff *d);
 
 #endif /* NACLEMU_CLI_H */

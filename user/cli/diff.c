@@ -132,7 +132,7 @@ static void text_cidrs(const struct nacl_diff *d, const struct nacl_diff_region 
 	printf("\n");
 }
 
-static void text_regions(const struct nacl_diff *d)
+void cli_diff_regions_text(const struct nacl_diff *d)
 {
 	char pbuf[8], kbuf[32], obuf[16], nbuf[16];
 	bool other[NACLEMU_NDIRS][NACLEMU_NFAMS] = { { false } };
@@ -272,7 +272,7 @@ static void render_text(const struct diff_req *req, const struct nacl_diff *d)
 		       "(exempt traffic, never judged, is in no region: DHCP, neighbour discovery,\n"
 		       " the link-local services)\n\n",
 		       d->nregions, d->nregions > 1 ? "s" : "");
-		text_regions(d);
+		cli_diff_regions_text(d);
 	}
 	text_ephemeral(d);
 	text_shadows(d);

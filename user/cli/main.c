@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "attach, stream the drops, detach on exit" },
 	{ "metrics", cmd_metrics, "the counters of attached interfaces for Prometheus" },
 	{ "exporter", cmd_exporter, "serve those counters over HTTP at /metrics" },
+	{ "apply", cmd_apply, "make the host match a configuration file" },
 	{ "bench", cmd_bench, "per-packet cost of a rule file on this kernel" },
 };
 

@@ -106,6 +106,7 @@ static void status_one(const struct dp_target *t, struct dp_state *st, struct st
 		json_object_set_new(o, "netns", *t->netns ? json_string(t->netns) : json_null());
 		json_object_set_new(o, "state", json_string(state));
 		json_object_set_new(o, "hook", json_string(dp_hook_name(dp_hook_of(&st->meta.head))));
+		json_object_set_new(o, "managed", json_boolean(st->meta.head.flags & NACLEMU_META_MANAGED));
 		json_object_set_new(o, "ifindex", json_integer(st->meta.head.ifindex));
 		json_object_set_new(o, "rules_file", json_string(st->meta.path));
 		json_object_set_new(o, "acl", st->meta.acl_id[0] ? json_string(st->meta.acl_id) : json_null());
@@ -147,8 +148,9 @@ static void status_one(const struct dp_target *t, struct dp_state *st, struct st
 	if (users > 1)
 		printf(" (shared by %zu interfaces)", users);
 	putchar('\n');
-	printf("  hook %s, attached %s, updated %s\n", dp_hook_name(dp_hook_of(&st->meta.head)),
-	       rfc3339(st->meta.attach_time, b1), rfc3339(st->meta.update_time, b2));
+	printf("  hook %s, attached %s, updated %s%s\n", dp_hook_name(dp_hook_of(&st->meta.head)),
+	       rfc3339(st->meta.attach_time, b1), rfc3339(st->meta.update_time, b2),
+	       st->meta.head.flags & NACLEMU_META_MANAGED ? ", managed by apply" : "");
 	printf("  exempt %llu, subnet %llu, malformed %llu, events lost %llu, suppressed %llu\n",
 	       (unsigned long long)tot.exempt.packets, (unsigned long long)tot.subnet.packets,
 	       (unsigned long long)tot.malformed.packets, (unsigned long long)tot.lost.packets,

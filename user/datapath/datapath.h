@@ -292,6 +292,13 @@ int dp_session_carried(const struct dp_target *t, const struct nacl_session *s, 
  */
 int dp_guard_check(const struct dp_target *t, const struct nacl_ruleset *rs,
 		   const struct nacl_extra *x, const struct nacl_session *s, struct dp_error *e);
+/*
+ * dp_netns_ifnames() - the names of the Ethernet interfaces (those attach
+ * takes) in the namespace of label @netns ("" the caller's), in ifindex
+ * order: *@names (malloc'ed, IFNAMSIZ each) and *@n.  0, or -errno
+ * (-ENOENT: no such namespace).
+ */
+int dp_netns_ifnames(const char *netns, char (**names)[16], size_t *n);
 
 /* Mount bpffs on /sys/fs/bpf when it is not there. */
 int dp_bpffs_ensure(void);
@@ -366,6 +373,7 @@ __u32 dp_obj_id(int fd);
  *           (none, or --force): attach refuses rules that would cut it off
  *           on the interface that carries it (dp_guard_check()).
  * @force: --force, for the command: leave @session NULL.
+ * @managed: record NACLEMU_META_MANAGED (attached by `naclemu apply`).
  */
 struct attach_req {
 	const char *netns;
@@ -380,6 +388,7 @@ struct attach_req {
 	enum dp_hook hook;
 	const struct nacl_session *session;
 	bool force;
+	bool managed;
 };
 
 /*
@@ -448,6 +457,24 @@ struct dp_detached {
  * on a half state.  Returns an exit status.
  */
 int dp_detach(const struct dp_target *t, struct dp_detached *d, struct dp_error *e);
+
+/*
+ * dp_set_managed() - set or clear NACLEMU_META_MANAGED in @t's attach
+ * record (apply adopts an interface attached by hand, or gives it back),
+ * under its lock, after recovering what a dead command left.  Returns an
+ * exit status (not attached: NACL_EXIT_INVALID).
+ */
+int dp_set_managed(const struct dp_target *t, bool managed, struct dp_error *e);
+
+/*
+ * dp_apply_lock() - take the lock that serialises `naclemu apply` runs (and
+ * the daemon's), /run/naclemu/apply.lock (flock, dropped when the holder
+ * dies), waiting up to a minute: *@lock_fd for dp_unlock().  0 or -errno
+ * with @e.
+ */
+int dp_apply_lock(int *lock_fd, struct dp_error *e);
+/* dp_unlock() - release a lock of dp_apply_lock() or dp_lock() (-1 is fine). */
+void dp_unlock(int lock_fd);
 
 /* ---- reading counters ----------------------------------------------------- */
 

@@ -69,7 +69,6 @@ int dp_lock_wait(const struct dp_target *t, bool exclusive, int wait_ms, int *lo
  * a scrape for a minute per interface.
  */
 #define DP_LIST_LOCK_WAIT_MS 2000
-void dp_unlock(int lock_fd);
 
 /* ---- the state (state.c) ---- */
 

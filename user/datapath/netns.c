@@ -187,6 +187,40 @@ int dp_ifindex(const char *ifname, int *ifindex)
 	return ret;
 }
 
+int dp_netns_ifnames(const char *netns, char (**names)[16], size_t *n)
+{
+	struct if_nameindex *all, *i;
+	char(*out)[16] = NULL;
+	int saved, ret, ifindex;
+	size_t k = 0;
+
+	*names = NULL;
+	*n = 0;
+	ret = dp_netns_enter(netns, &saved);
+	if (ret)
+		return ret;
+	all = if_nameindex();
+	if (!all) {
+		ret = -errno;
+		dp_netns_leave(saved);
+		return ret;
+	}
+	for (i = all; i->if_index; i++)
+		k++;
+	out = calloc(k + 1, sizeof(*out));
+	k = 0;
+	for (i = all; out && i->if_index; i++)
+		if (!dp_ifindex(i->if_name, &ifindex))
+			snprintf(out[k++], sizeof(out[0]), "%s", i->if_name);
+	if_freenameindex(all);
+	dp_netns_leave(saved);
+	if (!out)
+		return -ENOMEM;
+	*names = out;
+	*n = k;
+	return 0;
+}
+
 int dp_bpffs_ensure(void)
 {
 	struct statfs st;

@@ -115,7 +115,8 @@ static void meta_fill(struct naclemu_meta *m, const struct attach_req *req,
 	m->head.layout = NACLEMU_STATE_LAYOUT;
 	m->head.size = sizeof(*m);
 	m->head.ifindex = (__u32)ifindex;
-	m->head.flags = hook == DP_HOOK_TCX ? NACLEMU_META_HOOK_TCX : 0;
+	m->head.flags = (hook == DP_HOOK_TCX ? NACLEMU_META_HOOK_TCX : 0) |
+			(req->managed ? NACLEMU_META_MANAGED : 0);
 	m->state = NACLEMU_META_ATTACHING;
 	m->generation = 1;
 	m->handle = DP_TC_HANDLE;

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+/*
+ * apply.c - `naclemu apply CONFIG`: read the configuration (deploy/config.c),
+ * build the plan (deploy/plan.c), print it as `terraform plan` does, and
+ * unless --dry-run run it (docs/config.md, docs/semantics.md section 6).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/diff.h"
+#include "cli/cli.h"
+#include "deploy/config.h"
+#include "deploy/plan.h"
+
+static const char apply_usage[] =
+	"Usage: naclemu apply CONFIG [--dry-run] [--force]\n"
+	"\n"
+	"Make the host match the configuration file CONFIG (YAML, docs/config.md):\n"
+	"attach the interfaces it names that are not attached, update those whose\n"
+	"rules changed (atomically, counters of unchanged rules kept), replace\n"
+	"those whose options fixed at attach changed, detach those that apply\n"
+	"attached and CONFIG no longer names.  Interfaces attached by hand are\n"
+	"left alone unless CONFIG names them (apply then adopts them).  A second\n"
+	"apply of the same CONFIG changes nothing.  An invalid CONFIG changes\n"
+	"nothing anywhere; a failure part-way undoes what this apply changed.\n"
+	"\n"
+	"Options:\n"
+	"      --dry-run       print the plan and change nothing\n"
+	"      --force         accepted for the lock-out guard (no effect yet)\n"
+	"  -v, --verbose       show libbpf messages and the verifier log\n"
+	"\n"
+	"Exit status: 0 applied (or nothing to do), 1 invalid configuration,\n"
+	"2 system failure (not root, no such namespace or interface, BPF refused).\n"
+	"\n"
+	"Example:\n"
+	"  naclemu apply --dry-run /etc/naclemu/naclemu.yaml\n";
+
+/* struct apply_req - what `apply` asks for. */
+struct apply_req {
+	const char *config;
+	bool dry_run;
+	bool force;
+};
+
+#define APPLY_OPT_DRY_RUN 0x120
+#define APPLY_OPT_FORCE 0x121
+
+static int apply_parse(int argc, char **argv, struct apply_req *req)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, APPLY_OPT_DRY_RUN },
+		{ "force", no_argument, NULL, APPLY_OPT_FORCE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	memset(req, 0, sizeof(*req));
+	optind = 1;
+	while ((c = cli_getopt("apply", argc, argv, "vh", opts)) != CLI_OPT_END) {
+		switch (c) {
+		case APPLY_OPT_DRY_RUN: req->dry_run = true; break;
+		case APPLY_OPT_FORCE: req->force = true; break;
+		case 'v': nacl_verbose = 1; break;
+		case 'h': fputs(apply_usage, stdout); return -1;
+		default: return NACL_EXIT_INVALID;
+		}
+	}
+	if (optind + 1 != argc)
+		return nacl_usage_error("apply", "expected one CONFIG file");
+	req->config = argv[optind];
+	return NACL_EXIT_OK;
+}
+
+/* The marks of terraform plan. */
+static const char *action_mark(enum deploy_action a)
+{
+	switch (a) {
+	case DEPLOY_ATTACH: return "+";
+	case DEPLOY_UPDATE: return "~";
+	case DEPLOY_REPLACE: return "-/+";
+	case DEPLOY_ADOPT: return "~";
+	case DEPLOY_DETACH: return "-";
+	}
+	return "?";
+}
+
+/* What an update changes in the verdicts: the regions of `naclemu diff`. */
+static void render_rules_diff(const struct deploy_step *s)
+{
+	struct nacl_diff d = { 0 };
+
+	if (!s->old_rs || !s->entry)
+		return;
+	if (nacl_diff(s->old_rs, s->entry->rs, &d)) {
+		printf("      (the rules changed; their difference could not be computed)\n");
+	} else if (!d.nregions) {
+		printf("      the rules changed, no verdict does (renumbered or reordered)\n");
+	} else {
+		printf("      %zu region%s of traffic change verdict:\n", d.nregions,
+		       d.nregions > 1 ? "s" : "");
+		cli_diff_regions_text(&d);
+	}
+	nacl_diff_free(&d);
+}
+
+static void render_plan(const struct apply_req *req, const struct deploy_plan *plan)
+{
+	size_t count[DEPLOY_DETACH + 1] = { 0 };
+
+	if (!plan->n) {
+		printf("No changes. %zu interface%s match%s %s.\n", plan->unchanged,
+		       plan->unchanged == 1 ? "" : "s", plan->unchanged == 1 ? "es" : "",
+		       req->config);
+		return;
+	}
+	printf("naclemu apply %s: the plan\n\n", req->config);
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct deploy_step *s = &plan->steps[i];
+
+		count[s->action]++;
+		printf("  %-3s %-7s %s (netns %s)", action_mark(s->action),
+		       deploy_action_name(s->action), s->target.ifname,
+		       dp_netns_label(s->target.netns));
+		if (s->entry)
+			printf(": %s, entry %s", s->entry->rules_path, s->entry->name);
+		else if (s->before.attached)
+			printf(": was %s", s->before.meta.path);
+		printf("\n");
+		if (s->why[0])
+			printf("      %s\n", s->why);
+		if (s->action == DEPLOY_UPDATE)
+			render_rules_diff(s);
+	}
+	printf("\nPlan: %zu to attach, %zu to update, %zu to replace, %zu to adopt, %zu to "
+	       "detach; %zu unchanged.\n",
+	       count[DEPLOY_ATTACH], count[DEPLOY_UPDATE], count[DEPLOY_REPLACE],
+	       count[DEPLOY_ADOPT], count[DEPLOY_DETACH], plan->unchanged);
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	struct deploy_config cfg;
+	struct deploy_plan plan = { 0 };
+	struct deploy_result res;
+	struct apply_req req;
+	char err[NACL_MSG_LEN];
+	struct dp_error e;
+	int exit, lock_fd = -1;
+
+	exit = apply_parse(argc, argv, &req);
+	if (exit)
+		return exit < 0 ? NACL_EXIT_OK : exit;
+	/* The configuration first: an invalid one is reported before "not root". */
+	if (deploy_config_load(req.config, &cfg, err)) {
+		pr_err("%s", err);
+		deploy_config_free(&cfg);
+		return NACL_EXIT_INVALID;
+	}
+	for (size_t i = 0; i < cfg.nwarnings; i++)
+		pr_warn("%s", cfg.warnings[i]);
+	exit = cli_need_root("apply");
+	/* One apply at a time: the plan stays true while it runs. */
+	if (!exit && dp_apply_lock(&lock_fd, &e)) {
+		pr_err("%s", e.msg);
+		exit = e.exit;
+	}
+	if (!exit && (exit = deploy_plan_build(&cfg, &plan, &e)))
+		pr_err("%s", e.msg);
+	if (!exit)
+		render_plan(&req, &plan);
+	if (!exit && !req.dry_run && plan.n) {
+		exit = deploy_apply(&plan, &res, &e);
+		if (!exit) {
+			printf("\nApply complete: %zu change%s.\n", res.done, res.done == 1 ? "" : "s");
+		} else {
+			pr_err("apply failed at %s %s (netns %s): %s", deploy_action_name(
+				       plan.steps[res.failed].action),
+			       plan.steps[res.failed].target.ifname,
+			       dp_netns_label(plan.steps[res.failed].target.netns), e.msg);
+			if (res.rolled_back)
+				pr_err("rolled back: the %zu step%s done before %s undone; the host is "
+				       "as before the apply", res.done, res.done == 1 ? "" : "s",
+				       res.done == 1 ? "is" : "are");
+			else
+				pr_err("the rollback failed too: %s; see 'naclemu status'",
+				       res.rollback_error);
+		}
+	}
+	deploy_plan_free(&plan);
+	dp_unlock(lock_fd);
+	deploy_config_free(&cfg);
+	return exit;
+}
