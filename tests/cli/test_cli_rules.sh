@@ -48,11 +48,19 @@ for cmd in attach update detach stats events run; do
 		expect_in "$err" "-i: '$bad' is not an interface name" "$cmd -i '$bad'"
 		one_line "$cmd -i '$bad'"
 	done
-	for bad in "a/b" "" ".." "$(printf 'n%.0s' $(seq 64))"; do
+	for bad in "" ".." "$(printf 'n%.0s' $(seq 64))" "net:[12x]" "net:[0]"; do
 		expect_exit 1 "$N" "$cmd" -n "$bad" -i eth9 "${rules[@]}"
 		expect_in "$err" "-n: '$bad' is not a network namespace name" "$cmd -n '$bad'"
 		one_line "$cmd -n '$bad'"
 	done
+	# With a '/', NETNS is a path: one that leads to no namespace is exit 2.
+	expect_exit 2 "$N" "$cmd" -n a/b -i eth9 "${rules[@]}"
+	expect_eq "$err" "naclemu: $cmd: -n: cannot open network namespace a/b: No such file or directory" \
+		"$cmd -n a/b"
+	expect_exit 2 "$N" "$cmd" -n /proc/self/ns/uts -i eth9 "${rules[@]}"
+	expect_in "$err" "-n: /proc/self/ns/uts is not a network namespace (another kind of namespace)" \
+		"$cmd -n /proc/self/ns/uts"
+	one_line "$cmd -n /proc/self/ns/uts"
 	# "root" is the caller's namespace's folder: a namespace of that name
 	# would share its pins and locks.
 	expect_exit 1 "$N" "$cmd" -n root -i eth9 "${rules[@]}"

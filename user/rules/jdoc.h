@@ -2,7 +2,8 @@
 /*
  * jdoc.h - a JSON or YAML document being read (aws_json.c, terraform.c,
  * cloudformation.c): paths, positions, messages at a value, typed members.
- * Internal to the readers.  Implemented in jdoc.c.
+ * Internal to the readers, and the host configuration's reader
+ * (deploy/config.c).  Implemented in jdoc.c.
  */
 #ifndef NACLEMU_RULES_JDOC_H
 #define NACLEMU_RULES_JDOC_H

@@ -2,7 +2,8 @@
 /*
  * yaml.h - a CloudFormation template written in YAML, as the jansson tree
  * the JSON template would give, with the position of every value.
- * Internal to the CloudFormation reader.  Implemented in yaml.c.
+ * Internal to the CloudFormation reader and the host configuration's
+ * reader (deploy/config.c).  Implemented in yaml.c.
  */
 #ifndef NACLEMU_RULES_YAML_H
 #define NACLEMU_RULES_YAML_H
