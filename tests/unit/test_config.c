@@ -393,12 +393,35 @@ static void test_load(void **state)
 	deploy_config_free(&cfg);
 }
 
+/* Names and patterns of an entry against interface names (the daemon's question). */
+static void test_matches(void **state)
+{
+	struct deploy_config cfg;
+	char err[NACL_MSG_LEN];
+
+	(void)state;
+	if (parse("nacls:\n  - interfaces: [eth1, 'veth*', 'c[0-9]', 'x?']\n    rules: good.nacl\n",
+		  &cfg, err))
+		fail_msg("%s", err);
+	assert_true(deploy_entry_matches(&cfg.entries[0], "eth1"));
+	assert_false(deploy_entry_matches(&cfg.entries[0], "eth10"));
+	assert_true(deploy_entry_matches(&cfg.entries[0], "veth"));
+	assert_true(deploy_entry_matches(&cfg.entries[0], "veth1a2b"));
+	assert_false(deploy_entry_matches(&cfg.entries[0], "aveth1"));
+	assert_true(deploy_entry_matches(&cfg.entries[0], "c7"));
+	assert_false(deploy_entry_matches(&cfg.entries[0], "ca"));
+	assert_true(deploy_entry_matches(&cfg.entries[0], "xy"));
+	assert_false(deploy_entry_matches(&cfg.entries[0], "xyz"));
+	deploy_config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_errors), cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_hook_env), cmocka_unit_test(test_full),
 		cmocka_unit_test(test_empty),	cmocka_unit_test(test_load),
+		cmocka_unit_test(test_matches),
 	};
 
 	unsetenv("NACLEMU_HOOK");

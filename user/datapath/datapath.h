@@ -242,7 +242,10 @@ const char *dp_netns_label(const char *netns);
 
 /* Whether @s is an interface name the kernel would accept (IFNAMSIZ). */
 bool dp_ifname_valid(const char *s);
-/* Whether @s is a network namespace name `ip netns` would accept, or "net:[INO]". */
+/*
+ * Whether @s is a network namespace name `ip netns` would accept and naclemu
+ * takes: not "root", not beginning as a "net:[INO]" label.
+ */
 bool dp_netns_valid(const char *s);
 
 /*

@@ -249,16 +249,13 @@ bool dp_ifname_valid(const char *s)
 bool dp_netns_valid(const char *s)
 {
 	size_t n = strlen(s);
-	unsigned long ino;
 
 	/*
-	 * A file name in /run/netns, as `ip netns add` takes it, or a label
-	 * "net:[INO]" (dp_netns_label()).  "root" is the caller's namespace's
-	 * folder and lock, and other names that begin as a label would are
-	 * refused, so that a name never takes a path-given namespace's folder.
+	 * A file name in /run/netns, as `ip netns add` takes it.  "root" is the
+	 * caller's namespace's folder and lock, and names that begin as a
+	 * "net:[INO]" label does are refused, so that a name never takes a
+	 * path-given namespace's folder (dp_netns_resolve()).
 	 */
-	if (ns_label_ino(s, &ino))
-		return true;
 	if (!n || n > DP_NETNS_MAX || !strcmp(s, ".") || !strcmp(s, "..") || !strcmp(s, "root") ||
 	    !strncmp(s, DP_NETNS_INO_PREFIX, strlen(DP_NETNS_INO_PREFIX)))
 		return false;
@@ -294,8 +291,6 @@ static void ns_name_label(const char *name, char label[DP_NETNS_MAX + 1])
 	int fd;
 
 	snprintf(label, DP_NETNS_MAX + 1, "%s", name);
-	if (ns_label_ino(name, &ino))
-		return;
 	snprintf(path, sizeof(path), "/run/netns/%s", name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -322,6 +317,10 @@ int dp_netns_resolve(const char *netns, char label[DP_NETNS_MAX + 1], struct dp_
 			return dp_fail(e, NACL_EXIT_INVALID, -EINVAL,
 				       "-n: naclemu keeps the name 'root' for the caller's own "
 				       "namespace: leave -n out for it, or rename the namespace");
+		if (ns_label_ino(netns, &ino)) {
+			snprintf(label, DP_NETNS_MAX + 1, "%s", netns);
+			return 0;
+		}
 		if (!dp_netns_valid(netns))
 			return dp_fail(e, NACL_EXIT_INVALID, -EINVAL,
 				       "-n: '%.80s' is not a network namespace name (as 'ip netns "
@@ -372,8 +371,10 @@ int dp_target_of_folder(struct dp_target *t, const char *label, const char *ifna
 {
 	int n;
 
+	unsigned long ino;
+
 	memset(t, 0, sizeof(*t));
-	if (label && !dp_netns_valid(label))
+	if (label && !dp_netns_valid(label) && !ns_label_ino(label, &ino))
 		return dp_fail(e, NACL_EXIT_INVALID, -EINVAL, "'%.80s' is no namespace folder", label);
 	snprintf(t->netns, sizeof(t->netns), "%s", label ? label : "");
 	if (!ifname || !dp_ifname_valid(ifname))

@@ -42,6 +42,15 @@ bool deploy_iface_is_pattern(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
+bool deploy_entry_matches(const struct deploy_entry *e, const char *ifname)
+{
+	for (size_t i = 0; i < e->nifaces; i++)
+		if (deploy_iface_is_pattern(e->ifaces[i]) ? !fnmatch(e->ifaces[i], ifname, 0) :
+							    !strcmp(e->ifaces[i], ifname))
+			return true;
+	return false;
+}
+
 /* A warning "FILE:LINE:COL: PATH: message" at @p into the configuration. */
 static void cwarn(struct cload *c, const struct nacl_jpath *p, const char *fmt, const char *a,
 		  const char *b)
@@ -187,16 +196,12 @@ static int add_cidr(struct cload *c, const struct nacl_jpath *p, const char *s, 
 static int add_iface(struct cload *c, const struct nacl_jpath *p, const char *s, void *arg)
 {
 	struct deploy_entry *e = arg;
-	int ret;
 
 	if (e->nifaces >= DEPLOY_MAX_IFACES)
 		return nacl_jfail(&c->d, p, "at most %d interfaces or patterns", DEPLOY_MAX_IFACES);
 	if (deploy_iface_is_pattern(s)) {
-		/* A pattern cannot match a name the kernel refuses anyway. */
-		ret = strlen(s) > 64 || strchr(s, '/') || strchr(s, ' ');
-		if (!ret)
-			fnmatch(s, "x", 0); /* fnmatch reports no syntax errors */
-		if (ret)
+		/* Characters no interface name has could never match. */
+		if (strlen(s) > 64 || strpbrk(s, "/: \t"))
 			return nacl_jfail(&c->d, p, "'%.80s' is not an interface pattern", s);
 	} else if (!dp_ifname_valid(s)) {
 		return nacl_jfail(&c->d, p, "'%.80s' is not an interface name (at most %d "
@@ -281,6 +286,9 @@ static int get_rules(struct cload *c, const json_t *obj, const struct nacl_jpath
 
 static int netns_check(struct cload *c, const struct nacl_jpath *p, const char *s)
 {
+	char label[DP_NETNS_MAX + 1];
+	struct dp_error e;
+
 	/* A path is checked when apply resolves it (it may come and go). */
 	if (strchr(s, '/')) {
 		if (strlen(s) >= PATH_MAX)
@@ -289,7 +297,7 @@ static int netns_check(struct cload *c, const struct nacl_jpath *p, const char *
 	}
 	if (!strcmp(s, "root"))
 		return 0; /* the root namespace, spelt out */
-	if (!dp_netns_valid(s))
+	if (dp_netns_resolve(s, label, &e))
 		return nacl_jfail(&c->d, p, "'%.80s' is not a network namespace name (as 'ip netns "
 				  "list' shows them), a path or a 'net:[INODE]' label", s);
 	return 0;

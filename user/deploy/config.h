@@ -109,4 +109,11 @@ void deploy_config_free(struct deploy_config *cfg);
 /* Whether @s is an interface pattern (it has a `*`, `?` or `[`). */
 bool deploy_iface_is_pattern(const char *s);
 
+/*
+ * deploy_entry_matches() - whether interface @ifname is one of @e's: a
+ * name given, or matched by a pattern (fnmatch(3)).  The daemon asks it of
+ * an interface that appears in the entry's namespace.
+ */
+bool deploy_entry_matches(const struct deploy_entry *e, const char *ifname);
+
 #endif /* NACLEMU_DEPLOY_CONFIG_H */

@@ -6,7 +6,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,18 +189,27 @@ struct live_list {
 	size_t n;
 };
 
-static int live_visit(const struct dp_target *t, struct dp_state *st, const struct dp_error *e,
-		      void *arg)
+/* One more interface in @ll: @t, nothing read yet; NULL when out of memory. */
+static struct live *live_add(struct live_list *ll, const struct dp_target *t)
 {
-	struct live_list *ll = arg;
 	struct live *grown = realloc(ll->l, (ll->n + 1) * sizeof(*ll->l)), *x;
 
 	if (!grown)
-		return -ENOMEM;
+		return NULL;
 	ll->l = grown;
-	x = &ll->l[ll->n];
+	x = &ll->l[ll->n++];
 	memset(x, 0, sizeof(*x));
 	x->t = *t;
+	return x;
+}
+
+static int live_visit(const struct dp_target *t, struct dp_state *st, const struct dp_error *e,
+		      void *arg)
+{
+	struct live *x = live_add(arg, t);
+
+	if (!x)
+		return -ENOMEM;
 	if (!st) {
 		snprintf(x->error, sizeof(x->error), "%s", e->msg);
 	} else {
@@ -211,7 +219,6 @@ static int live_visit(const struct dp_target *t, struct dp_state *st, const stru
 			return -ENOMEM;
 		memcpy(x->rules, st->rules, sizeof(*x->rules));
 	}
-	ll->n++;
 	return 0;
 }
 
@@ -342,16 +349,6 @@ static int plan_target(struct deploy_plan *plan, const struct deploy_entry *en,
 	return 0;
 }
 
-/* Whether @name is one of @en's interfaces (a name, or a pattern that matches). */
-static bool entry_names(const struct deploy_entry *en, const char *name)
-{
-	for (size_t i = 0; i < en->nifaces; i++)
-		if (deploy_iface_is_pattern(en->ifaces[i]) ? !fnmatch(en->ifaces[i], name, 0) :
-							     !strcmp(en->ifaces[i], name))
-			return true;
-	return false;
-}
-
 /* The targets of @en: its namespace resolved, its names and patterns matched. */
 static int plan_entry(struct deploy_plan *plan, const struct deploy_entry *en,
 		      struct live_list *ll, struct naclemu_rules *want, struct dp_error *e)
@@ -388,7 +385,7 @@ static int plan_entry(struct deploy_plan *plan, const struct deploy_entry *en,
 		struct dp_target t;
 		struct live *x;
 
-		if (!entry_names(en, names[k]))
+		if (!deploy_entry_matches(en, names[k]))
 			continue;
 		if ((ret = dp_target_init(&t, *label ? label : NULL, names[k], e)))
 			break;
@@ -400,16 +397,12 @@ static int plan_entry(struct deploy_plan *plan, const struct deploy_entry *en,
 			break;
 		}
 		if (!x) {
-			/* Mark it wanted (not attached): a placeholder in the list. */
-			struct live_list one = *ll;
-
-			if (live_visit(&t, NULL, &(struct dp_error){ 0 }, &one))
+			/* Not attached: a placeholder marks it wanted. */
+			if (!live_add(ll, &t)) {
 				ret = plan_fail(e, NACL_EXIT_SYSTEM, -ENOMEM, "out of memory");
-			*ll = one;
-			if (ret)
 				break;
-			x = &ll->l[ll->n - 1];
-			x->wanted = true;
+			}
+			ll->l[ll->n - 1].wanted = true;
 			ret = plan_target(plan, en, &t, NULL, want, e);
 			continue;
 		}
