@@ -13,7 +13,8 @@
 #   file) changes nothing anywhere;
 #   a failure injected part-way (NACLEMU_FAULT=apply.update.vx-2) rolls the
 #   attach and updates before it back: the configuration of before is "No changes.";
-#   removing the second entry detaches exactly v-two, vx-1, vx-2;
+#   removing the second entry detaches exactly v-two, vx-1, vx-2 (first
+#   with the last detach failing: the two before it are attached again);
 #   a configuration that names hand0 adopts it; the empty configuration
 #   detaches everything apply manages.
 # The foreign program and hand0 (until adopted) are checked after every step.
@@ -208,6 +209,15 @@ check "rollback"
 
 # ---- removing an entry detaches exactly its interfaces ----
 entry_one >"$cfg"
+# First with the last detach failing: the two before it are attached again
+# from their snapshots (rules, options, the managed mark).
+expect_exit 2 env NACLEMU_FAULT=apply.detach.vx-2 "$NACLEMU" apply "$cfg"
+expect_in "$err" "rolled back: the 2 steps done before are undone" "rollback of detaches"
+expect_exit 0 "$NACLEMU" apply --dry-run "$LAB_TMP/good.yaml"
+expect_eq "$out" "No changes. 4 interfaces match $LAB_TMP/good.yaml." "after the detaches' rollback"
+expect_eq "$(lab_our_progs "$ns2" vx-1 ingress)$(lab_our_progs "$ns2" vx-1 egress)" 11 \
+	"vx-1 hooks after the detaches' rollback"
+check "rollback of detaches"
 expect_exit 0 "$NACLEMU" apply "$cfg"
 for i in v-two vx-1 vx-2; do expect_in "$out" "-   detach  $i (netns $ns2)" "removing an entry"; done
 expect_in "$out" "Plan: 0 to attach, 0 to update, 0 to replace, 0 to adopt, 3 to detach; 1 unchanged." \
