@@ -67,6 +67,17 @@ for cmd in attach update detach stats events run; do
 	expect_in "$err" "-n: naclemu keeps the name 'root' for the caller's own namespace" "$cmd -n root"
 	one_line "$cmd -n root"
 done
+# apply: its one argument, a configuration that reads (exit 1 before root).
+expect_exit 1 "$N" apply
+expect_eq "$err" "naclemu: apply: expected one CONFIG file (see 'naclemu apply --help')" "apply"
+expect_exit 1 "$N" apply a.yaml b.yaml
+one_line "apply with two files"
+expect_exit 1 "$N" apply /nonexistent/naclemu.yaml
+expect_eq "$err" "naclemu: /nonexistent/naclemu.yaml: cannot read the configuration: No such file or directory" \
+	"apply of a missing file"
+expect_exit 1 "$N" apply --dry-run examples/web-server.nacl
+expect_in "$err" "naclemu: examples/web-server.nacl:" "apply of a rule file"
+one_line "apply of a rule file"
 expect_exit 1 "$N" status -i "a/b"
 expect_in "$err" "-i: 'a/b' is not an interface name"
 expect_exit 1 "$N" status -n ".."
@@ -109,6 +120,15 @@ if [ "$(id -u)" = 0 ]; then
 	one_line "events of a missing interface"
 	expect_exit 2 "$N" attach -n "nclt-nons$$" -i eth9 examples/web-server.nacl
 	expect_in "$err" "network namespace nclt-nons$$ does not exist"
+	# apply: a configuration naming a namespace that does not exist changes
+	# nothing and says which entry (file:line:col).
+	printf 'nacls:\n  - netns: nclt-nons%s\n    interfaces: eth9\n    rules: %s\n' "$$" \
+		"$PWD/examples/web-server.nacl" >"/tmp/nclt-apply-$$.yaml"
+	expect_exit 2 "$N" apply "/tmp/nclt-apply-$$.yaml"
+	expect_in "$err" "naclemu: /tmp/nclt-apply-$$.yaml:2:5: entry nacls[0]: cannot list the interfaces of network namespace nclt-nons$$" \
+		"apply with a missing namespace"
+	one_line "apply with a missing namespace"
+	rm -f "/tmp/nclt-apply-$$.yaml"
 	# The locks these commands took (datapath/lock.c keeps lock files).
 	rm -f "/run/naclemu/lock/root/$ghost"
 	rm -rf "/run/naclemu/lock/nclt-nons$$"
