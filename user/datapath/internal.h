@@ -27,7 +27,11 @@ int dp_pins_root(bool create);
 int dp_pins_open(const struct dp_target *t, bool create, struct dp_pins *p);
 void dp_pins_close(struct dp_pins *p);
 
-/* The object pinned as @name in @p: its fd, or -errno (-ELOOP: a link). */
+/*
+ * The object pinned as @name in @p: its fd, or -errno (-ELOOP: a link or a
+ * folder).  Fetched through the inode checked, so a link swapped in after
+ * the check is not followed either.
+ */
 int dp_pins_get(const struct dp_pins *p, const char *name);
 /* Pin @fd as @name in @p (-EEXIST when something is there). */
 int dp_pins_pin(const struct dp_pins *p, const char *name, int fd);
