@@ -10,12 +10,19 @@
  * goes through __wrap_bpf_obj_get() below, which, when armed, moves the
  * pinned object away and puts a link to a decoy map in its place before
  * the kernel sees the path.  Works in its own folder
- * /sys/fs/bpf/naclemu/nclt-pins-PID/ and removes it.  Needs root; skipped
- * otherwise.
+ * /sys/fs/bpf/naclemu/nclt-pins-PID/ and removes it.
+ *
+ * Then dp_pins_open(create) against a detach of another interface in the
+ * same namespace, which removes the namespace's folder once it is empty:
+ * linked with -Wl,--wrap=mkdirat too, __wrap_mkdirat() removes the folder
+ * right after it was made (before attach opens it), or the folder attach
+ * is about to make a folder in; attach makes the chain again, a bounded
+ * number of times.  In nclt-pinr-PID/.  Needs root; skipped otherwise.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,6 +55,35 @@ int __wrap_bpf_obj_get(const char *path)
 			swap.done++;
 	}
 	return __real_bpf_obj_get(path);
+}
+
+int __real_mkdirat(int dirfd, const char *name, mode_t mode);
+
+/*
+ * A detach of another interface, as attach sees it: for the next @left
+ * mkdirat() of @name, the folder goes right after it was made (@before
+ * false), or the folder it is made in (@parent, a path) goes first.
+ */
+static struct {
+	int left;
+	bool before;
+	const char *name;
+	char parent[128];
+} vanish;
+
+int __wrap_mkdirat(int dirfd, const char *name, mode_t mode)
+{
+	int ret;
+
+	if (vanish.left <= 0 || strcmp(name, vanish.name))
+		return __real_mkdirat(dirfd, name, mode);
+	vanish.left--;
+	if (vanish.before)
+		rmdir(vanish.parent);
+	ret = __real_mkdirat(dirfd, name, mode);
+	if (!vanish.before && !ret)
+		unlinkat(dirfd, name, AT_REMOVEDIR);
+	return ret;
 }
 
 static struct dp_target target;
@@ -182,11 +218,99 @@ static void get_swap_after_check(void **state)
 	assert_int_equal(renameat(pins.ns_fd, "moved", pins.if_fd, DP_PIN_META), 0);
 }
 
+/* The race's target (its own namespace folder, empty but for it), or NULL to skip. */
+static const struct dp_target *race_target(void)
+{
+	static struct dp_target t;
+	struct dp_error e;
+	char ns[32];
+
+	if (why[0])
+		return NULL;
+	snprintf(ns, sizeof(ns), "nclt-pinr-%d", (int)getpid());
+	if (dp_target_init(&t, ns, "v1", &e))
+		return NULL;
+	snprintf(vanish.parent, sizeof(vanish.parent), DP_PIN_ROOT "/%s", ns);
+	return &t;
+}
+
+/* Remove @t's folders made by a test (the root stays: the main target is in it). */
+static void race_clean(const struct dp_target *t, struct dp_pins *p)
+{
+	char path[PATH_MAX];
+
+	dp_pins_close(p);
+	rmdir(t->dir);
+	snprintf(path, sizeof(path), DP_PIN_ROOT "/%s", dp_netns_label(t->netns));
+	rmdir(path);
+}
+
+/* @tries detaches in a row remove the namespace's folder: attach still gets its folder. */
+static void open_race(bool before, int tries)
+{
+	const struct dp_target *t = race_target();
+	struct dp_pins p = { -1, -1, -1 };
+
+	if (!t)
+		skip();
+	vanish.before = before;
+	vanish.name = before ? t->ifname : dp_netns_label(t->netns);
+	vanish.left = tries;
+	assert_int_equal(dp_pins_open(t, true, &p), 0);
+	assert_int_equal(vanish.left, 0); /* each removal did happen */
+	assert_true(p.if_fd >= 0);
+	assert_int_equal(dp_pins_pin(&p, DP_PIN_META, real_fd), 0);
+	assert_int_equal(dp_pins_prog_id(&p, DP_PIN_META), real_id);
+	unlinkat(p.if_fd, DP_PIN_META, 0);
+	race_clean(t, &p);
+}
+
+static void open_create_gone_after_mkdir(void **state)
+{
+	(void)state;
+	open_race(false, 3);
+}
+
+static void open_create_gone_before_mkdir(void **state)
+{
+	(void)state;
+	open_race(true, 3);
+}
+
+/* A folder that always goes: -ENOENT after a bounded number of tries. */
+static void open_create_bounded(void **state)
+{
+	const struct dp_target *t = race_target();
+	struct dp_pins p = { -1, -1, -1 };
+	int tries;
+
+	(void)state;
+	if (!t)
+		skip();
+	vanish.before = false;
+	vanish.name = dp_netns_label(t->netns);
+	vanish.left = 1000;
+	assert_int_equal(dp_pins_open(t, true, &p), -ENOENT);
+	tries = 1000 - vanish.left;
+	vanish.left = 0;
+	assert_true(tries >= 2 && tries <= 64);
+	assert_int_equal(p.root_fd, -1);
+	race_clean(t, &p);
+	/* Without create, a missing folder is an answer: no retry, nothing made. */
+	vanish.left = 1000;
+	assert_int_equal(dp_pins_open(t, false, &p), -ENOENT);
+	assert_int_equal(vanish.left, 1000);
+	vanish.left = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(get_refuses_links),
 		cmocka_unit_test(get_swap_after_check),
+		cmocka_unit_test(open_create_gone_after_mkdir),
+		cmocka_unit_test(open_create_gone_before_mkdir),
+		cmocka_unit_test(open_create_bounded),
 	};
 	int ret = cmocka_run_group_tests_name("pins", tests, group_setup, group_teardown);
 

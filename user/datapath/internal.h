@@ -22,7 +22,9 @@ int dp_pins_root(bool create);
 
 /*
  * dp_pins_open() - open (with @create: make) the pin folder of @t.
- * -ENOENT when it does not exist, -ELOOP when a component is a link.
+ * -ENOENT when it does not exist, -ELOOP when a component is a link.  With
+ * @create, a folder removed meanwhile by another interface's detach is made
+ * again (a bounded number of times).
  */
 int dp_pins_open(const struct dp_target *t, bool create, struct dp_pins *p);
 void dp_pins_close(struct dp_pins *p);

@@ -95,7 +95,19 @@ void dp_pins_close(struct dp_pins *p)
 	p->if_fd = p->ns_fd = p->root_fd = -1;
 }
 
-int dp_pins_open(const struct dp_target *t, bool create, struct dp_pins *p)
+/*
+ * How many times dp_pins_open(create) makes the chain again when a folder
+ * went meanwhile: a detach of another interface removes the namespace's
+ * folder, and then the root, once they are empty (dp_pins_remove()), which
+ * can happen between our mkdirat() and openat() of it, or after the
+ * openat() and before we make the folder below in it.  Each retry needs
+ * another detach to end in that window of microseconds, so a few are
+ * plenty; the bound keeps a persistent -ENOENT (no bpffs) an error.
+ */
+#define PINS_OPEN_TRIES 16
+
+/* One try of dp_pins_open(). */
+static int pins_open_once(const struct dp_target *t, bool create, struct dp_pins *p)
 {
 	int ret;
 
@@ -118,6 +130,16 @@ int dp_pins_open(const struct dp_target *t, bool create, struct dp_pins *p)
 		return ret;
 	}
 	return 0;
+}
+
+int dp_pins_open(const struct dp_target *t, bool create, struct dp_pins *p)
+{
+	int ret, tries = 0;
+
+	do
+		ret = pins_open_once(t, create, p);
+	while (create && ret == -ENOENT && ++tries < PINS_OPEN_TRIES);
+	return ret;
 }
 
 int dp_pins_get(const struct dp_pins *p, const char *name)
