@@ -148,6 +148,10 @@ $(OUT)/tests/%: tests/unit/%.c $(OUT)/libnacl-san.a $(TEST_HDRS) $(OUT)/naclemu.
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -Itests/unit $< $(OUT)/libnacl-san.a $(LDLIBS) -lcmocka -o $@
 
+# test_pins swaps a link in at the instant of BPF_OBJ_GET, and removes
+# folders as a concurrent detach would (tests/unit/test_pins.c).
+$(OUT)/tests/test_pins: LDLIBS += -Wl,--wrap=bpf_obj_get -Wl,--wrap=mkdirat
+
 # The end-to-end tests' tcx tool (tests/tools/tcx.c): bpftool 7.1 knows no tcx.
 $(OUT)/tests/tcx: tests/tools/tcx.c | $(DEPS_STAMP) $(OUT)/tests
 	$(call msg,CC,$@)

@@ -10,6 +10,11 @@
 #   update | update    two loops of updates: every one counted (generation)
 #   update | stats     stats never fails while updates swap rule sets
 #   attach | netns del the namespace deleted under attach: detach cleans up
+#   attach | detach    two interfaces of one namespace attached and detached
+#   (neighbours)       in two loops: a detach that empties the namespace's
+#                      folder removes it while the other attach makes it;
+#                      every command succeeds (the exact instant is hit by
+#                      tests/unit/test_pins.c)
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 . tests/e2e/lab.sh
@@ -18,6 +23,7 @@ lab_need_cmds attach update detach status stats
 N=$NACLEMU
 TRIALS=${RACE_TRIALS:-6}
 UPDATES=${RACE_UPDATES:-25}
+NEIGHBOURS=${RACE_NEIGHBOURS:-$((TRIALS * 4))}
 
 lab_init "nclt-race$$"
 lab_subnet a 192.0.2.1/24
@@ -88,6 +94,27 @@ expect_eq "$bad" 0 "stats failures during $n reads under updates"
 [ $n -gt 5 ] || fail "only $n stats ran during the updates"
 expect_exit 0 "$N" detach -n "$ns" -i "$dev"
 nothing_left "update loops"
+
+# attach | detach of a neighbour in the same namespace: no command fails.
+ip -n "$ns" link add v-nb1 type veth peer name v-nb2 && ip -n "$ns" link set v-nb1 up &&
+	ip -n "$ns" link set v-nb2 up || fail "cannot add the veth pair v-nb1/v-nb2 in $ns"
+cycle() {
+	local nb=$1 k bad=0
+	for k in $(seq "$NEIGHBOURS"); do
+		"$N" attach -n "$ns" -i "$nb" "$LAB_TMP/a.nacl" >/dev/null 2>>"$LAB_TMP/err-$nb" ||
+			bad=$((bad + 1))
+		"$N" detach -n "$ns" -i "$nb" >/dev/null 2>>"$LAB_TMP/err-$nb" || bad=$((bad + 1))
+	done
+	echo "$bad"
+}
+cycle v-nb1 >"$LAB_TMP/bad1" & p1=$!
+cycle v-nb2 >"$LAB_TMP/bad2" & p2=$!
+wait $p1 $p2
+expect_eq "$(cat "$LAB_TMP/bad1") $(cat "$LAB_TMP/bad2")" "0 0" \
+	"failed commands in two attach/detach loops of neighbours ($NEIGHBOURS rounds each)"
+cat "$LAB_TMP/err-v-nb1" "$LAB_TMP/err-v-nb2" 2>/dev/null
+[ -e "/sys/fs/bpf/naclemu/$ns" ] && fail "pins of $ns left after the neighbours' loops"
+ip -n "$ns" link del v-nb1
 
 # The namespace deleted under attach: whatever happened, detach cleans up.
 for i in $(seq "$TRIALS"); do

@@ -10,9 +10,11 @@
  *   tcx query IFACE ingress|egress   the ids and names of the programs
  *                                    on the hook, one "ID NAME" per line,
  *                                    in the order they run
- *   tcx attach IFACE ingress|egress OBJECT PIN
+ *   tcx attach IFACE ingress|egress OBJECT PIN [first]
  *                                    load OBJECT's first program, attach it
- *                                    last on the hook, pin its link as PIN
+ *                                    last on the hook (with "first": in
+ *                                    front of every program there,
+ *                                    BPF_F_BEFORE), pin its link as PIN
  *                                    (rm PIN detaches it)
  *
  * Exit status: 0, 1 usage, 2 the kernel refused (message on stderr).
@@ -30,11 +32,12 @@
 
 #define TCX_INGRESS 46 /* Linux 6.6 UAPI, missing from Debian 12's headers */
 #define TCX_EGRESS 47
+#define TCX_F_BEFORE (1U << 3)
 
 static int usage(void)
 {
 	fputs("usage: tcx probe | tcx query IFACE ingress|egress |\n"
-	      "       tcx attach IFACE ingress|egress OBJECT PIN\n", stderr);
+	      "       tcx attach IFACE ingress|egress OBJECT PIN [first]\n", stderr);
 	return 1;
 }
 
@@ -76,8 +79,10 @@ static int query(int ifindex, enum bpf_attach_type type)
 	return 0;
 }
 
-static int attach(int ifindex, enum bpf_attach_type type, const char *obj_path, const char *pin)
+static int attach(int ifindex, enum bpf_attach_type type, const char *obj_path, const char *pin,
+		  bool first)
 {
+	LIBBPF_OPTS(bpf_link_create_opts, o, .flags = first ? TCX_F_BEFORE : 0);
 	struct bpf_object *obj = bpf_object__open_file(obj_path, NULL);
 	struct bpf_program *prog;
 	int link, ret = 2;
@@ -91,7 +96,7 @@ static int attach(int ifindex, enum bpf_attach_type type, const char *obj_path, 
 		fprintf(stderr, "tcx: cannot load %s\n", obj_path);
 		goto out;
 	}
-	link = bpf_link_create(bpf_program__fd(prog), ifindex, type, NULL);
+	link = bpf_link_create(bpf_program__fd(prog), ifindex, type, &o);
 	if (link < 0) {
 		fprintf(stderr, "tcx: attach: %s\n", strerror(errno));
 		goto out;
@@ -142,8 +147,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "query"))
 		return (ret = hook_args(argv + 2, &ifindex, &type)) ? ret : query(ifindex, type);
-	if (argc == 6 && !strcmp(argv[1], "attach"))
+	if ((argc == 6 || (argc == 7 && !strcmp(argv[6], "first"))) && !strcmp(argv[1], "attach"))
 		return (ret = hook_args(argv + 2, &ifindex, &type)) ? ret :
-			attach(ifindex, type, argv[4], argv[5]);
+			attach(ifindex, type, argv[4], argv[5], argc == 7);
 	return usage();
 }

@@ -81,13 +81,20 @@ int attach_parse_opt(const char *cmd, int c, const char *arg, struct attach_req 
 	}
 }
 
-int attach_req_init(const char *cmd, struct attach_req *req)
+void attach_req_init(struct attach_req *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->events_rate = 1000;
+}
+
+int attach_req_hook_env(const char *cmd, bool hook_given, struct attach_req *req)
 {
 	const char *hook = getenv("NACLEMU_HOOK");
 
-	memset(req, 0, sizeof(*req));
-	req->events_rate = 1000;
-	if (hook && *hook && dp_hook_parse(hook, &req->hook))
+	/* --hook wins: the environment is only read when it was not given. */
+	if (hook_given || !hook || !*hook)
+		return NACL_EXIT_OK;
+	if (dp_hook_parse(hook, &req->hook))
 		return nacl_usage_error(cmd, "NACLEMU_HOOK wants tcx, clsact or auto, not '%s'",
 					hook);
 	return NACL_EXIT_OK;
@@ -106,14 +113,15 @@ static const struct option attach_opts[] = {
  */
 static int attach_parse(int argc, char **argv, struct attach_req *req)
 {
+	bool hook_given = false;
 	int c, ret;
 
-	if ((ret = attach_req_init("attach", req)))
-		return ret;
+	attach_req_init(req);
 	optind = 1;
 	while ((c = cli_getopt("attach", argc, argv, "n:i:vh", attach_opts)) != CLI_OPT_END) {
 		if (c == CLI_OPT_ERROR)
 			return NACL_EXIT_INVALID;
+		hook_given |= c == CLI_OPT_HOOK;
 		if (c == 'v') {
 			nacl_verbose = 1;
 		} else if (c == 'h') {
@@ -123,6 +131,8 @@ static int attach_parse(int argc, char **argv, struct attach_req *req)
 			return ret;
 		}
 	}
+	if ((ret = attach_req_hook_env("attach", hook_given, req)))
+		return ret;
 	if (!req->ifname)
 		return nacl_usage_error("attach", "-i IFACE is required");
 	if (optind + 1 != argc)

@@ -156,13 +156,17 @@ void cli_extra_view(const struct cli_extra *c, struct nacl_extra *x);
 	{ "hook", required_argument, NULL, CLI_OPT_HOOK },          \
 	{ "force", no_argument, NULL, CLI_OPT_FORCE }
 
+/* attach_req_init() - @req with attach's defaults: 1000 events per second, hook auto. */
+void attach_req_init(struct attach_req *req);
+
 /*
- * attach_req_init() - @req with attach's defaults: 1000 events per second,
- * the hook from the environment variable NACLEMU_HOOK (tcx, clsact or
- * auto; unset: auto).  Returns an exit status (a bad NACLEMU_HOOK is a
- * usage error).
+ * attach_req_hook_env() - after the options: when --hook was not given
+ * (@hook_given false), the hook from the environment variable NACLEMU_HOOK
+ * (tcx, clsact or auto; unset or empty: auto).  The option wins over the
+ * environment, and --help never reads it.  Returns an exit status (a bad
+ * NACLEMU_HOOK is a usage error naming the variable).
  */
-int attach_req_init(const char *cmd, struct attach_req *req);
+int attach_req_hook_env(const char *cmd, bool hook_given, struct attach_req *req);
 
 /*
  * attach_parse_opt() - apply option @c (value @arg) of CLI_ATTACH_OPTIONS

@@ -211,13 +211,13 @@ int cmd_run(int argc, char **argv)
 	struct stream s = {};
 	struct dp_target t;
 	struct dp_error e;
-	bool gone;
+	bool gone, hook_given = false;
 	int c, exit, detach_exit;
 
-	if ((exit = attach_req_init("run", &req)))
-		return exit;
+	attach_req_init(&req);
 	optind = 1;
 	while ((c = cli_getopt("run", argc, argv, "n:i:vh", opts)) != CLI_OPT_END) {
+		hook_given |= c == CLI_OPT_HOOK;
 		if (c == 'v') {
 			nacl_verbose = 1;
 		} else if (c == 'h') {
@@ -232,6 +232,8 @@ int cmd_run(int argc, char **argv)
 			return exit;
 		}
 	}
+	if ((exit = attach_req_hook_env("run", hook_given, &req)))
+		return exit;
 	if (!req.ifname)
 		return nacl_usage_error("run", "-i IFACE is required");
 	if (optind + 1 != argc)

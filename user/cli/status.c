@@ -47,6 +47,34 @@ static json_t *cidrs_json(const struct naclemu_cidr *list, int n)
 	return arr;
 }
 
+/* The programs ahead of ours on one hook: {"count": N, "ids": [...]}. */
+static json_t *ahead_json(const struct dp_ahead *a, int dir)
+{
+	json_t *ids = json_array();
+
+	for (__u32 i = 0; i < a->n[dir] && i < DP_AHEAD_IDS; i++)
+		json_array_append_new(ids, json_integer(a->ids[dir][i]));
+	return json_pack("{s:I,s:o}", "count", (json_int_t)a->n[dir], "ids", ids);
+}
+
+/* "ingress 1 (id 42), egress 0", the ids as far as known. */
+static void ahead_print(const struct dp_ahead *a)
+{
+	static const char *const dir_name[] = { "ingress", "egress" };
+
+	printf("  ahead of naclemu on tcx (they see packets first):");
+	for (int d = 0; d < 2; d++) {
+		printf("%s %s %u", d ? "," : "", dir_name[d], a->n[d]);
+		for (__u32 i = 0; i < a->n[d] && i < DP_AHEAD_IDS; i++)
+			printf("%s%u", i ? " " : " (id ", a->ids[d][i]);
+		if (a->n[d] > DP_AHEAD_IDS)
+			printf(" ...");
+		if (a->n[d])
+			putchar(')');
+	}
+	putchar('\n');
+}
+
 static const char status_usage[] =
 	"Usage: naclemu status [-n NETNS] [-i IFACE] [--json]\n"
 	"\n"
@@ -57,7 +85,9 @@ static const char status_usage[] =
 	"States: attached; filters-missing / links-missing (someone removed\n"
 	"naclemu's TC filters or tcx links); iface-gone / netns-gone /\n"
 	"iface-replaced (run\n"
-	"'naclemu detach' to clean up the pinned state).\n"
+	"'naclemu detach' to clean up the pinned state).  On tcx, programs\n"
+	"attached in front of naclemu's are listed as \"ahead\": they see\n"
+	"every packet first and can drop or pass it before the NACL judges.\n"
 	"\n"
 	"Options:\n"
 	"  -n, --netns NETNS   only this network namespace (a name, or a path such\n"
@@ -95,10 +125,12 @@ static void status_one(const struct dp_target *t, struct dp_state *st, struct st
 {
 	const char *state = dp_filter_state(t, st);
 	struct dp_totals tot;
+	struct dp_ahead ahead;
 	char b1[32], b2[32];
 	size_t users;
 
 	dp_totals_read(st, &tot);
+	dp_ahead_read(t, st, &ahead);
 	if (ctx->json) {
 		json_t *o = json_object();
 
@@ -107,6 +139,10 @@ static void status_one(const struct dp_target *t, struct dp_state *st, struct st
 		json_object_set_new(o, "state", json_string(state));
 		json_object_set_new(o, "hook", json_string(dp_hook_name(dp_hook_of(&st->meta.head))));
 		json_object_set_new(o, "managed", json_boolean(st->meta.head.flags & NACLEMU_META_MANAGED));
+		json_object_set_new(o, "ahead", ahead.known ?
+				    json_pack("{s:o,s:o}", "ingress", ahead_json(&ahead, NACLEMU_INGRESS),
+					      "egress", ahead_json(&ahead, NACLEMU_EGRESS)) :
+				    json_null());
 		json_object_set_new(o, "ifindex", json_integer(st->meta.head.ifindex));
 		json_object_set_new(o, "rules_file", json_string(st->meta.path));
 		json_object_set_new(o, "acl", st->meta.acl_id[0] ? json_string(st->meta.acl_id) : json_null());
@@ -151,6 +187,8 @@ static void status_one(const struct dp_target *t, struct dp_state *st, struct st
 	printf("  hook %s, attached %s, updated %s%s\n", dp_hook_name(dp_hook_of(&st->meta.head)),
 	       rfc3339(st->meta.attach_time, b1), rfc3339(st->meta.update_time, b2),
 	       st->meta.head.flags & NACLEMU_META_MANAGED ? ", managed by apply" : "");
+	if (ahead.n[NACLEMU_INGRESS] || ahead.n[NACLEMU_EGRESS])
+		ahead_print(&ahead);
 	printf("  exempt %llu, subnet %llu, malformed %llu, events lost %llu, suppressed %llu\n",
 	       (unsigned long long)tot.exempt.packets, (unsigned long long)tot.subnet.packets,
 	       (unsigned long long)tot.malformed.packets, (unsigned long long)tot.lost.packets,

@@ -543,4 +543,39 @@ int tcx_link_detach(int link_fd);
 /* tcx_query() - 1 when program @prog_id runs on @ifindex's hook @dir, else 0, or -errno. */
 int tcx_query(int ifindex, enum naclemu_dir dir, __u32 prog_id);
 
+/*
+ * tcx_ahead() - how many programs run before program @prog_id on
+ * @ifindex's tcx hook @dir (tcx runs them in order), their ids in @ids (at
+ * most @max, in the order they run).  -ENOENT when @prog_id is not on the
+ * hook, or -errno.  Only the first 64 programs of a hook are looked at.
+ */
+int tcx_ahead(int ifindex, enum naclemu_dir dir, __u32 prog_id, __u32 *ids, __u32 max);
+
+/* How many ids of the programs ahead of ours struct dp_ahead keeps per direction. */
+#define DP_AHEAD_IDS 8
+
+/*
+ * struct dp_ahead - the foreign programs in front of ours on an attached
+ * interface's tcx hooks.  tcx runs a hook's programs in order, so each of
+ * them sees every packet before naclemu, and one that drops, redirects or
+ * ends the chain (TCX_PASS) decides before the NACL judges: attach puts
+ * ours first, but a program attached later with BPF_F_BEFORE goes in
+ * front.  @known: the hooks were read (tcx, and our programs are on
+ * them); @n: per direction (enum naclemu_dir), how many run before ours;
+ * @ids: the first DP_AHEAD_IDS of their program ids, in the order they run.
+ */
+struct dp_ahead {
+	bool known;
+	__u32 n[2];
+	__u32 ids[2][DP_AHEAD_IDS];
+};
+
+/*
+ * dp_ahead_read() - fill @a for @t and its open state @st.  On clsact,
+ * where our TC filters have priority 1, or when the namespace, the
+ * interface or one of our programs is missing (status's state says which),
+ * @a->known is false.
+ */
+void dp_ahead_read(const struct dp_target *t, const struct dp_state *st, struct dp_ahead *a);
+
 #endif /* NACLEMU_DATAPATH_H */

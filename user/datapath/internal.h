@@ -29,12 +29,18 @@ int dp_pins_root(bool create);
 
 /*
  * dp_pins_open() - open (with @create: make) the pin folder of @t.
- * -ENOENT when it does not exist, -ELOOP when a component is a link.
+ * -ENOENT when it does not exist, -ELOOP when a component is a link.  With
+ * @create, a folder removed meanwhile by another interface's detach is made
+ * again (a bounded number of times).
  */
 int dp_pins_open(const struct dp_target *t, bool create, struct dp_pins *p);
 void dp_pins_close(struct dp_pins *p);
 
-/* The object pinned as @name in @p: its fd, or -errno (-ELOOP: a link). */
+/*
+ * The object pinned as @name in @p: its fd, or -errno (-ELOOP: a link or a
+ * folder).  Fetched through the inode checked, so a link swapped in after
+ * the check is not followed either.
+ */
 int dp_pins_get(const struct dp_pins *p, const char *name);
 /* Pin @fd as @name in @p (-EEXIST when something is there). */
 int dp_pins_pin(const struct dp_pins *p, const char *name, int fd);

@@ -5,13 +5,28 @@
  * (datapath.h, struct dp_pins).
  *
  * Below the state root nothing is reached by a path: each folder is opened
- * with openat(O_NOFOLLOW | O_DIRECTORY) from its parent's descriptor, and
- * an object in the folder is pinned or fetched through /proc/self/fd/N/NAME
- * after fstatat(AT_SYMLINK_NOFOLLOW) has checked that NAME is no link.  A
- * symbolic link anywhere below the root is refused with -ELOOP, so a
- * planted link can neither make attach pin outside the tree nor make
- * detach remove someone else's pins.
+ * with openat(O_NOFOLLOW | O_DIRECTORY) from its parent's descriptor (not
+ * O_PATH: the interface's folder is also flock()ed by the event readers and
+ * the walks readdir() it; O_NOFOLLOW | O_DIRECTORY refuses a link all the
+ * same).  A symbolic link anywhere below the root is refused with -ELOOP,
+ * so a planted link can neither make attach pin outside the tree nor make
+ * a command read or detach someone else's objects.
+ *
+ * An object is fetched through the inode itself, not its name: NAME is
+ * opened with O_PATH | O_NOFOLLOW (a link opens as the link), checked with
+ * fstat() to be a pinned object, and BPF_OBJ_GET is given that descriptor's
+ * /proc/self/fd/N, which resolves to exactly the inode opened.  A link
+ * swapped in after the check is never followed, as it was when the check
+ * was fstatat(NAME) and the fetch went through the name again.  BPF_OBJ_GET
+ * relative to a folder's descriptor (BPF_F_PATH_FD, Linux 6.5) would not
+ * do: the kernel follows a link in the last component there too.
+ *
+ * An object is pinned through /proc/self/fd/N/NAME, N the folder: the
+ * kernel creates NAME and refuses any name that exists, a link included
+ * (-EEXIST), so pinning follows no link either; the check before it only
+ * names what is in the way.
  */
+#define _GNU_SOURCE /* O_PATH */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -80,7 +95,19 @@ void dp_pins_close(struct dp_pins *p)
 	p->if_fd = p->ns_fd = p->root_fd = -1;
 }
 
-int dp_pins_open(const struct dp_target *t, bool create, struct dp_pins *p)
+/*
+ * How many times dp_pins_open(create) makes the chain again when a folder
+ * went meanwhile: a detach of another interface removes the namespace's
+ * folder, and then the root, once they are empty (dp_pins_remove()), which
+ * can happen between our mkdirat() and openat() of it, or after the
+ * openat() and before we make the folder below in it.  Each retry needs
+ * another detach to end in that window of microseconds, so a few are
+ * plenty; the bound keeps a persistent -ENOENT (no bpffs) an error.
+ */
+#define PINS_OPEN_TRIES 16
+
+/* One try of dp_pins_open(). */
+static int pins_open_once(const struct dp_target *t, bool create, struct dp_pins *p)
 {
 	int ret;
 
@@ -105,41 +132,50 @@ int dp_pins_open(const struct dp_target *t, bool create, struct dp_pins *p)
 	return 0;
 }
 
-/* "/proc/self/fd/N/NAME" for the object @name of @p, after checking it is no link. */
-static int obj_path(const struct dp_pins *p, const char *name, char path[64], bool must_exist)
+int dp_pins_open(const struct dp_target *t, bool create, struct dp_pins *p)
 {
-	struct stat sb;
+	int ret, tries = 0;
 
-	if (fstatat(p->if_fd, name, &sb, AT_SYMLINK_NOFOLLOW)) {
-		if (errno != ENOENT || must_exist)
-			return -errno;
-	} else if (S_ISLNK(sb.st_mode) || S_ISDIR(sb.st_mode)) {
-		return -ELOOP;
-	} else if (!must_exist) {
-		return -EEXIST;
-	}
-	snprintf(path, 64, "/proc/self/fd/%d/%s", p->if_fd, name);
-	return 0;
+	do
+		ret = pins_open_once(t, create, p);
+	while (create && ret == -ENOENT && ++tries < PINS_OPEN_TRIES);
+	return ret;
 }
 
 int dp_pins_get(const struct dp_pins *p, const char *name)
 {
-	char path[64];
-	int fd, ret = obj_path(p, name, path, true);
+	char path[32];
+	struct stat sb;
+	int ipath, fd;
 
-	if (ret)
-		return ret;
-	fd = bpf_obj_get(path);
-	return fd < 0 ? -errno : fd;
+	/* The inode NAME is now; a link opens as itself and is refused. */
+	ipath = openat(p->if_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (ipath < 0)
+		return -errno;
+	if (fstat(ipath, &sb)) {
+		fd = -errno;
+	} else if (!S_ISREG(sb.st_mode)) {
+		fd = -ELOOP; /* a link or a folder: bpffs pins objects as regular files */
+	} else {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", ipath);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			fd = -errno;
+	}
+	close(ipath);
+	return fd;
 }
 
 int dp_pins_pin(const struct dp_pins *p, const char *name, int fd)
 {
 	char path[64];
-	int ret = obj_path(p, name, path, false);
+	struct stat sb;
 
-	if (ret)
-		return ret;
+	if (!fstatat(p->if_fd, name, &sb, AT_SYMLINK_NOFOLLOW))
+		return S_ISLNK(sb.st_mode) || S_ISDIR(sb.st_mode) ? -ELOOP : -EEXIST;
+	if (errno != ENOENT)
+		return -errno;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", p->if_fd, name);
 	return bpf_obj_pin(fd, path) ? -errno : 0;
 }
 
