@@ -226,10 +226,14 @@ DEB_ARCH       := $(shell dpkg --print-architecture 2>/dev/null)
 DEB            := $(OUT)/naclemu_$(VERSION)_$(DEB_ARCH).deb
 # What the package's build reads; a new top-level folder that `make`
 # needs goes here too.
-DEB_SRC        := Makefile README.md bpf include user docs examples contrib debian $(wildcard LICENSE)
+DEB_SRC        := Makefile bpf include user docs/man examples debian contrib/systemd \
+		  contrib/bash-completion contrib/grafana $(wildcard LICENSE contrib/naclemu.yaml)
 DEB_INPUTS     := $(shell find $(DEB_SRC) -type f 2>/dev/null)
 # The example configuration, when the tree has one (docs/packaging.md).
 EXAMPLE_CONFIG := $(wildcard contrib/naclemu.yaml)
+
+# tests/cli/test_contrib.sh reads the Kubernetes manifests with it.
+TEST_PKGS      += python3-yaml
 
 .PHONY: completion deb deps-deb install-contrib uninstall-contrib
 all: completion
