@@ -232,8 +232,9 @@ DEB_INPUTS     := $(shell find $(DEB_SRC) -type f 2>/dev/null)
 # The example configuration, when the tree has one (docs/packaging.md).
 EXAMPLE_CONFIG := $(wildcard contrib/naclemu.yaml)
 
-# tests/cli/test_contrib.sh reads the Kubernetes manifests with it.
-TEST_PKGS      += python3-yaml
+# test_contrib.sh reads the Kubernetes manifests with python3-yaml;
+# unit_caps.sh reads a bounding set with capsh.
+TEST_PKGS      += python3-yaml libcap2-bin
 
 .PHONY: completion deb deps-deb install-contrib uninstall-contrib
 all: completion
