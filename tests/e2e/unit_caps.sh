@@ -7,9 +7,12 @@
 # root with only those capabilities and no_new_privs (setpriv), as systemd
 # runs the unit.  And the check bites: without CAP_SYS_ADMIN the same
 # attach fails (setns), and on the clsact hook without CAP_NET_ADMIN too
-# (rtnetlink's TC requests).  The unit's file-system sandbox
-# (ProtectSystem= and the rest) needs systemd and is not checked here
-# (docs/packaging.md).
+# (rtnetlink's TC requests).  Then its file system as
+# ProtectSystem=strict leaves it (in a mount namespace of the test's own:
+# every mount read-only but /dev, /proc, /sys and the unit's
+# ReadWritePaths= and RuntimeDirectory=): attach, update and detach work,
+# and fail without /run/naclemu.  The rest of the sandbox needs systemd
+# and is not checked here (docs/packaging.md).
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 . tests/e2e/lab.sh
@@ -17,6 +20,7 @@ lab_need_root
 lab_need_cmds attach update detach status stats events metrics
 command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
 command -v capsh >/dev/null || skip "capsh (libcap2-bin) is not installed"
+command -v unshare >/dev/null && command -v findmnt >/dev/null || skip "unshare or findmnt (util-linux) is not installed"
 command -v jq >/dev/null || skip "jq is not installed"
 
 unit=contrib/systemd/naclemu.service
@@ -89,5 +93,40 @@ if [ "$NACLEMU_HOOK" = clsact ]; then
 	expect_exit 0 "$NACLEMU" status -n "$ns" --json
 	expect_eq "$(jq length <<<"$out")" 0 "attached after a refused attach"
 fi
+
+# 3. ProtectSystem=strict: everything read-only but the API file systems
+# and the folders the unit makes writable.  as_strict "RW..." ARGS...:
+# naclemu ARGS with the unit's capabilities (as_unit), in a mount namespace
+# of its own (slave: nothing goes back to the host).
+as_strict() {
+	local rw=$1
+	shift
+	unshare -m bash -c '
+		rw=$1; shift
+		mount --make-rslave / || exit 2
+		for p in $rw; do mount --bind "$p" "$p" || exit 2; done
+		findmnt -rno TARGET | sort -u | while read -r m; do
+			case $m in /dev | /dev/* | /proc | /proc/* | /sys | /sys/*) continue ;; esac
+			case " $rw " in *" $m "*) continue ;; esac
+			mount -o remount,bind,ro "$m" 2>/dev/null || echo "note: $m stays writable"
+		done
+		touch /etc/naclemu-unit-caps 2>/dev/null && { rm -f /etc/naclemu-unit-caps; echo "/etc is writable"; exit 2; }
+		"$@"' _ "$rw" setpriv --no-new-privs --inh-caps=-all --bounding-set="$(bounding "$caps")" \
+		"$NACLEMU" "$@"
+}
+rwpaths=$(sed -n 's/^ReadWritePaths=//p' "$unit" | tr '\n' ' ')
+rundir=/run/$(sed -n 's/^RuntimeDirectory=//p' "$unit")
+expect_eq "$rwpaths" "/sys/fs/bpf " "ReadWritePaths"
+expect_eq "$rundir" /run/naclemu "RuntimeDirectory"
+mkdir -p -m 0700 "$rundir"
+expect_exit 0 as_strict "$rwpaths $rundir" attach -n "$ns" -i "$dev" examples/web-server.nacl
+LAB_ATTACHED+=(server)
+expect_exit 0 as_strict "$rwpaths $rundir" update -n "$ns" -i "$dev" examples/quiz.nacl
+expect_in "$out" "updated $dev"
+expect_exit 0 as_strict "$rwpaths $rundir" detach -n "$ns" -i "$dev"
+expect_in "$out" "detached from $dev"
+LAB_ATTACHED=()
+expect_exit 2 as_strict "$rwpaths" attach -n "$ns" -i "$dev" examples/web-server.nacl
+expect_in "$err" "Read-only file system" "attach without /run/naclemu writable"
 
 finish
