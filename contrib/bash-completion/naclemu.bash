@@ -103,7 +103,10 @@ _naclemu()
 	# -n NETNS given earlier, for the interfaces of -i.
 	for ((i = i + 1; i + 1 < ${#words[@]}; i++)); do
 		case ${words[i]} in
-		-n | --netns) netns=${words[i + 1]} ;;
+		-n | --netns)
+			netns=${words[i + 1]}
+			# "--netns=NS", split at '=' by bash.
+			[ "$netns" != = ] || netns=${words[i + 2]-} ;;
 		--netns=*) netns=${words[i]#--netns=} ;;
 		esac
 	done

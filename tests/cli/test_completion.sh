@@ -101,6 +101,8 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
 		ip -n "$ns" link add naclemu-cd0 type veth peer name naclemu-cd1
 		expect_eq "$(complete_words naclemu detach -n "$ns" -i '')" "lo naclemu-cd0 naclemu-cd1" \
 			"interfaces of -n's namespace"
+		expect_eq "$(complete_words naclemu stats --netns = "$ns" -i naclemu-cd1)" "naclemu-cd1" \
+			"interfaces of --netns=NS's namespace"
 		expect_eq "$(complete_words naclemu detach -n "/run/netns/$ns" -i naclemu-cd0)" "naclemu-cd0" \
 			"interfaces of a namespace path"
 		expect_eq "$(complete_words naclemu attach -n /run/netns/naclemu-comp-$$)" "/run/netns/$ns" \
