@@ -122,7 +122,7 @@ $(foreach u,$(SKEL_USERS),$(eval $(OUT)/user/$(u).o $(OUT)/san/$(u).o: $(OUT)/na
 
 $(OUT)/user/%.o: user/%.c $(HDRS) | $(DEPS_STAMP)
 	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(OUT)/san/%.o: user/%.c $(HDRS) | $(DEPS_STAMP)
 	$(call msg,CC-SAN,$@)
@@ -137,7 +137,7 @@ $(OUT)/libnacl-san.a: $(SAN_OBJS)
 
 $(OUT)/naclemu: $(OUT)/user/cli/main.o $(OUT)/libnacl.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUT)/naclemu-san: user/cli/main.c $(OUT)/libnacl-san.a $(HDRS) | $(DEPS_STAMP)
 	$(call msg,LINK-SAN,$@)
@@ -215,6 +215,77 @@ $(OUT)/bench/bench_tcx: bench/bench_tcx.c | $(DEPS_STAMP) $(OUT)/bench
 .PHONY: bench
 bench: $(OUT)/naclemu $(OUT)/bench_micro $(OUT)/bench/bench_empty.bpf.o $(OUT)/bench/bench_tcx | $(BENCH_DEPS_STAMP)
 	$(Q)OUT=$(OUT) bench/bench.sh
+
+# ---- packaging: bash completion, systemd unit, Debian package --------------
+# (docs/packaging.md).  `make deb` copies the sources to $(OUT)/deb/ and
+# runs dpkg-buildpackage (debhelper, debian/) there, so the tree and
+# $(OUT) stay as they were; the package lands in $(OUT).  `make install`
+# also installs the unit and the completion (the install section's rules
+# get them as prerequisites here).
+DEB_PKGS       := debhelper dpkg-dev lintian systemd bash-completion
+DEB_DEPS_STAMP := $(OUT)/.deps-deb
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+DEB_ARCH       := $(shell dpkg --print-architecture 2>/dev/null)
+DEB            := $(OUT)/naclemu_$(VERSION)_$(DEB_ARCH).deb
+# What the package's build reads; a new top-level folder that `make`
+# needs goes here too.
+DEB_SRC        := Makefile bpf include user docs/man examples debian contrib/systemd \
+		  contrib/bash-completion contrib/grafana $(wildcard LICENSE contrib/naclemu.yaml)
+DEB_INPUTS     := $(shell find $(DEB_SRC) -type f 2>/dev/null)
+# The example configuration, when the tree has one (docs/packaging.md).
+EXAMPLE_CONFIG := $(wildcard contrib/naclemu.yaml)
+
+# test_contrib.sh reads the Kubernetes manifests with python3-yaml;
+# unit_caps.sh reads a bounding set with capsh.
+TEST_PKGS      += python3-yaml libcap2-bin
+
+.PHONY: completion deb deps-deb install-contrib uninstall-contrib
+all: completion
+test-build: completion $(DEB)
+install: install-contrib
+uninstall: uninstall-contrib
+deps-deb: $(DEB_DEPS_STAMP)
+$(DEB_DEPS_STAMP): Makefile | $(DEPS_STAMP)
+	$(call install-pkgs,$(DEB_PKGS))
+	$(Q)touch $@
+
+# The completion is read from the built binary's --help texts.
+completion: $(OUT)/completion/naclemu
+$(OUT)/completion/naclemu: $(OUT)/naclemu contrib/bash-completion/gen-completion.sh \
+		contrib/bash-completion/naclemu.bash
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D) && contrib/bash-completion/gen-completion.sh $(OUT)/naclemu > $@.tmp && mv $@.tmp $@
+
+# The unit names /usr/sbin/naclemu: another PREFIX gets its own path.
+install-contrib: $(OUT)/completion/naclemu
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR)
+	sed 's|/usr/sbin/naclemu|$(PREFIX)/sbin/naclemu|' contrib/systemd/naclemu.service \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/naclemu.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/naclemu.service
+	install -m 0644 $(OUT)/completion/naclemu $(DESTDIR)$(BASHCOMPDIR)/naclemu
+	$(if $(EXAMPLE_CONFIG),install -d $(DESTDIR)$(PREFIX)/share/naclemu/examples)
+	$(if $(EXAMPLE_CONFIG),install -m 0644 $(EXAMPLE_CONFIG) $(DESTDIR)$(PREFIX)/share/naclemu/examples/naclemu.yaml)
+
+uninstall-contrib:
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/naclemu.service $(DESTDIR)$(BASHCOMPDIR)/naclemu
+
+# The package's version is debian/changelog's first entry, which must be
+# $(VERSION); its Build-Depends must hold every package of BUILD_PKGS.
+deb: $(DEB)
+$(DEB): $(DEB_INPUTS) | $(DEB_DEPS_STAMP) $(OUT)
+	$(call msg,DEB,$@)
+	$(Q)v=$$(dpkg-parsechangelog -l debian/changelog -S Version) && [ "$$v" = "$(VERSION)" ] || \
+		{ echo "naclemu: debian/changelog is at $$v, the Makefile at $(VERSION): add a changelog entry (dch -v $(VERSION))" >&2; exit 1; }
+	$(Q)bd=$$(sed -n '/^Build-Depends:/,/^[A-Z]/p' debian/control); for p in $(BUILD_PKGS); do \
+		printf '%s\n' "$$bd" | grep -qE "(^|[ ,|])$$p([ ,(]|$$)" || \
+		{ echo "naclemu: debian/control: Build-Depends lacks $$p (BUILD_PKGS)" >&2; exit 1; }; done
+	$(Q)rm -rf $(OUT)/deb && mkdir -p $(OUT)/deb/naclemu-$(VERSION)
+	$(Q)tar -cf - $(DEB_SRC) | tar -C $(OUT)/deb/naclemu-$(VERSION) -xf -
+	$(Q)cd $(OUT)/deb/naclemu-$(VERSION) && \
+		dpkg-buildpackage -b -us -uc $(if $(V),,>../build.log 2>&1) || \
+		{ tail -n 40 ../build.log; echo "naclemu: dpkg-buildpackage failed: $(OUT)/deb/build.log" >&2; exit 1; }
+	$(Q)cp $(OUT)/deb/$(notdir $@) $@
 
 # ---- install ---------------------------------------------------------------
 .PHONY: install uninstall clean
