@@ -116,4 +116,30 @@ expect_exit 0 "$NACLEMU" run -n "$ns" -i v-server "$narrow" --timeout 1 --force
 attached v-server && fail "run left v-server attached"
 unset SSH_CONNECTION
 
+# 13. apply: the guard on every step that makes rules live, before any
+# change; --dry-run says so too; --force goes ahead.
+if lab_has_cmd apply; then
+	cfg=$LAB_TMP/host.yaml
+	printf 'version: 1\nnacls:\n  - name: uplink\n    netns: %s\n    interfaces: v-server\n    rules: narrow.nacl\n' \
+		"$ns" >"$cfg"
+	export SSH_CONNECTION="192.0.2.10 50000 198.51.100.20 22"
+	expect_exit 1 "$NACLEMU" apply "$cfg"
+	expect_in "$err" "entry uplink"
+	expect_in "$err" "outbound the default deny (*) denies tcp 198.51.100.20:22 -> 192.0.2.10:50000"
+	attached v-server && fail "a refused apply attached v-server"
+	expect_exit 1 "$NACLEMU" apply --dry-run "$cfg"
+	expect_in "$err" "carries the SSH session"
+	export SSH_CONNECTION="192.0.2.10 40000 198.51.100.20 22"
+	expect_exit 0 "$NACLEMU" apply "$cfg"
+	export SSH_CONNECTION="192.0.2.10 50000 198.51.100.20 22"
+	expect_exit 0 "$NACLEMU" apply "$cfg"  # nothing changes: nothing to refuse
+	printf 'inbound\noutbound\n' >"$LAB_TMP/narrow.nacl"
+	expect_exit 1 "$NACLEMU" apply "$cfg"
+	expect_in "$err" "inbound the default deny (*)"
+	expect_exit 0 "$NACLEMU" apply --force "$cfg"
+	unset SSH_CONNECTION
+	printf 'version: 1\nnacls: []\n' >"$cfg"
+	expect_exit 0 "$NACLEMU" apply "$cfg"
+fi
+
 finish

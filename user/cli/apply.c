@@ -11,10 +11,12 @@
 #include "analysis/diff.h"
 #include "cli/cli.h"
 #include "deploy/config.h"
+#include "analysis/guard.h"
+#include "deploy/lockout.h"
 #include "deploy/plan.h"
 
 static const char apply_usage[] =
-	"Usage: naclemu apply CONFIG [--dry-run] [--force]\n"
+	"Usage: naclemu apply CONFIG [--dry-run] [--confirm SECONDS] [--force]\n"
 	"\n"
 	"Make the host match the configuration file CONFIG (YAML, docs/config.md):\n"
 	"attach the interfaces it names that are not attached, update those whose\n"
@@ -27,10 +29,16 @@ static const char apply_usage[] =
 	"\n"
 	"Options:\n"
 	"      --dry-run       print the plan and change nothing\n"
-	"      --force         accepted for the lock-out guard (no effect yet)\n"
+	"      --confirm SECONDS  roll the change back after SECONDS (1..86400)\n"
+	"                      unless 'naclemu confirm' runs before, even if apply\n"
+	"                      is killed (a watchdog process does it)\n"
+	"      --force         skip the lock-out guard: in an SSH session\n"
+	"                      (SSH_CONNECTION), apply refuses a configuration\n"
+	"                      that would deny the session's packets\n"
 	"  -v, --verbose       show libbpf messages and the verifier log\n"
 	"\n"
-	"Exit status: 0 applied (or nothing to do), 1 invalid configuration,\n"
+	"Exit status: 0 applied (or nothing to do), 1 invalid configuration (or\n"
+	"refused by the lock-out guard, or another --confirm pending),\n"
 	"2 system failure (not root, no such namespace or interface, BPF refused).\n"
 	"\n"
 	"Example:\n"
@@ -41,16 +49,19 @@ struct apply_req {
 	const char *config;
 	bool dry_run;
 	bool force;
+	unsigned int confirm; /* --confirm SECONDS, 0 = none */
 };
 
 #define APPLY_OPT_DRY_RUN 0x120
 #define APPLY_OPT_FORCE 0x121
+#define APPLY_OPT_CONFIRM 0x122
 
 static int apply_parse(int argc, char **argv, struct apply_req *req)
 {
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, APPLY_OPT_DRY_RUN },
 		{ "force", no_argument, NULL, APPLY_OPT_FORCE },
+		{ "confirm", required_argument, NULL, APPLY_OPT_CONFIRM },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -63,6 +74,11 @@ static int apply_parse(int argc, char **argv, struct apply_req *req)
 		switch (c) {
 		case APPLY_OPT_DRY_RUN: req->dry_run = true; break;
 		case APPLY_OPT_FORCE: req->force = true; break;
+		case APPLY_OPT_CONFIRM:
+			if (nacl_parse_u32(optarg, DEPLOY_CONFIRM_MAX, &req->confirm) || !req->confirm)
+				return nacl_usage_error("apply", "--confirm wants seconds, 1..%d, not '%s'",
+							DEPLOY_CONFIRM_MAX, optarg);
+			break;
 		case 'v': nacl_verbose = 1; break;
 		case 'h': fputs(apply_usage, stdout); return -1;
 		default: return NACL_EXIT_INVALID;
@@ -147,12 +163,17 @@ int cmd_apply(int argc, char **argv)
 	struct deploy_result res;
 	struct apply_req req;
 	char err[NACL_MSG_LEN];
+	const struct nacl_session *session;
+	struct nacl_session session_buf;
+	struct deploy_confirm confirm;
 	struct dp_error e;
 	int exit, lock_fd = -1;
 
 	exit = apply_parse(argc, argv, &req);
 	if (exit)
 		return exit < 0 ? NACL_EXIT_OK : exit;
+	if ((exit = cli_session("apply", req.force, &session_buf, &session)))
+		return exit;
 	/* The configuration first: an invalid one is reported before "not root". */
 	if (deploy_config_load(req.config, &cfg, err)) {
 		pr_err("%s", err);
@@ -167,15 +188,26 @@ int cmd_apply(int argc, char **argv)
 		pr_err("%s", e.msg);
 		exit = e.exit;
 	}
-	if (!exit && (exit = deploy_plan_build(&cfg, &plan, &e)))
+	if (!exit && (exit = deploy_plan_build(&cfg, DEPLOY_PLAN_ALL, &plan, &e)))
 		pr_err("%s", e.msg);
 	if (!exit)
 		render_plan(&req, &plan);
+	/* The lock-out guard, before anything changes (with --dry-run too). */
+	if (!exit && (exit = deploy_plan_guard(&plan, session, &e)))
+		pr_err("%s", e.msg);
+	if (!exit && !req.dry_run && plan.n && req.confirm &&
+	    (exit = deploy_confirm_arm(&plan, req.config, req.confirm, &confirm, &e)))
+		pr_err("%s", e.msg);
 	if (!exit && !req.dry_run && plan.n) {
 		exit = deploy_apply(&plan, &res, &e);
 		if (!exit) {
 			printf("\nApply complete: %zu change%s.\n", res.done, res.done == 1 ? "" : "s");
+			if (req.confirm)
+				printf("Run 'naclemu confirm' within %u seconds to keep it; otherwise "
+				       "the state before this apply comes back.\n", req.confirm);
 		} else {
+			if (req.confirm)
+				deploy_confirm_cancel(&confirm);
 			pr_err("apply failed at %s %s (netns %s): %s", deploy_action_name(
 				       plan.steps[res.failed].action),
 			       plan.steps[res.failed].target.ifname,

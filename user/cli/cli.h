@@ -283,6 +283,8 @@ int cmd_bench(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_exporter(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+int cmd_confirm(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
 
 /*
  * cli_diff_regions_text() - the table of regions whose verdict changes, as

@@ -28,6 +28,8 @@ static const struct command commands[] = {
 	{ "metrics", cmd_metrics, "the counters of attached interfaces for Prometheus" },
 	{ "exporter", cmd_exporter, "serve those counters over HTTP at /metrics" },
 	{ "apply", cmd_apply, "make the host match a configuration file" },
+	{ "confirm", cmd_confirm, "keep what the last apply --confirm changed" },
+	{ "daemon", cmd_daemon, "keep the host matching it as interfaces come and go" },
 	{ "bench", cmd_bench, "per-packet cost of a rule file on this kernel" },
 };
 

@@ -351,24 +351,32 @@ static int plan_target(struct deploy_plan *plan, const struct deploy_entry *en,
 
 /* The targets of @en: its namespace resolved, its names and patterns matched. */
 static int plan_entry(struct deploy_plan *plan, const struct deploy_entry *en,
-		      struct live_list *ll, struct naclemu_rules *want, struct dp_error *e)
+		      enum deploy_plan_mode mode, struct live_list *ll, struct naclemu_rules *want,
+		      struct dp_error *e)
 {
 	char label[DP_NETNS_MAX + 1], msg[NACL_MSG_LEN], (*names)[16] = NULL;
 	size_t n = 0;
 	int ret;
 
 	if (dp_netns_resolve(en->netns, label, e)) {
+		/* Not there yet: nothing of this entry to plan. */
+		if (mode == DEPLOY_PLAN_PRESENT && e->err == -ENOENT) {
+			memset(e, 0, sizeof(*e));
+			return 0;
+		}
 		snprintf(msg, sizeof(msg), "%s", e->msg);
 		return entry_fail(e, e->exit, e->err, plan->cfg, en, msg);
 	}
 	ret = dp_netns_ifnames(label, &names, &n);
+	if (ret == -ENOENT && mode == DEPLOY_PLAN_PRESENT)
+		return 0;
 	if (ret) {
 		snprintf(msg, sizeof(msg), "cannot list the interfaces of network namespace %s: %s",
 			 dp_netns_label(label), strerror(-ret));
 		return entry_fail(e, NACL_EXIT_SYSTEM, ret, plan->cfg, en, msg);
 	}
 	/* A name (not a pattern) must be there: a typo is no silent no-op. */
-	for (size_t i = 0; i < en->nifaces && !ret; i++) {
+	for (size_t i = 0; mode == DEPLOY_PLAN_ALL && i < en->nifaces && !ret; i++) {
 		size_t k;
 
 		if (deploy_iface_is_pattern(en->ifaces[i]))
@@ -423,8 +431,8 @@ static int step_cmp(const void *a, const void *b)
 	return r ? r : strcmp(x->target.ifname, y->target.ifname);
 }
 
-int deploy_plan_build(const struct deploy_config *cfg, struct deploy_plan *plan,
-		      struct dp_error *e)
+int deploy_plan_build(const struct deploy_config *cfg, enum deploy_plan_mode mode,
+		      struct deploy_plan *plan, struct dp_error *e)
 {
 	struct live_list ll = { 0 };
 	struct naclemu_rules *want = malloc(sizeof(*want));
@@ -443,7 +451,7 @@ int deploy_plan_build(const struct deploy_config *cfg, struct deploy_plan *plan,
 	/* Placeholders of interfaces not attached have no rules and no error. */
 	before = ll.n;
 	for (size_t i = 0; !ret && i < cfg->n; i++)
-		ret = plan_entry(plan, &cfg->entries[i], &ll, want, e);
+		ret = plan_entry(plan, &cfg->entries[i], mode, &ll, want, e);
 	for (size_t i = 0; !ret && i < before; i++) {
 		struct live *x = &ll.l[i];
 		struct deploy_step *s;

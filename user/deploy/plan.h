@@ -110,12 +110,16 @@ struct deploy_plan {
  * compile their rules, compare with what is attached (the compiled rule
  * set byte for byte, the options) and fill @plan.  Changes nothing.
  * Errors (exit status in @e): a namespace that does not exist, a named
- * interface that does not, an interface that two entries name, a state
- * that cannot be read, rules that do not compile.  Free @plan with
- * deploy_plan_free() in every case.
+ * interface that does not (with DEPLOY_PLAN_ALL), an interface that two
+ * entries name, a state that cannot be read, rules that do not compile.
+ * Free @plan with deploy_plan_free() in every case.
  */
-int deploy_plan_build(const struct deploy_config *cfg, struct deploy_plan *plan,
-		      struct dp_error *e);
+enum deploy_plan_mode {
+	DEPLOY_PLAN_ALL,     /* apply: everything named must be there */
+	DEPLOY_PLAN_PRESENT, /* the daemon: what is not there yet is skipped */
+};
+int deploy_plan_build(const struct deploy_config *cfg, enum deploy_plan_mode mode,
+		      struct deploy_plan *plan, struct dp_error *e);
 
 void deploy_plan_free(struct deploy_plan *plan);
 
