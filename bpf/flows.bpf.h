@@ -66,8 +66,8 @@ static __always_inline __u32 flow_l3_off(struct __sk_buff *skb)
 #pragma unroll
 	for (int n = 0; n < 2; n++) {
 		t = hdr(skb, off, 2, buf);
-		if (!t || (t[0] != 0x81 && t[0] != 0x88) || (t[1] != 0x00 && t[1] != 0xa8))
-			break;
+		if (!t || ((t[0] != 0x81 || t[1] != 0x00) && (t[0] != 0x88 || t[1] != 0xa8)))
+			break; /* not 802.1Q, not 802.1ad */
 		off += 4;
 	}
 	return off + 2;
