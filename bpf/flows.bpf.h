@@ -131,7 +131,7 @@ static __always_inline void flow_add(struct naclemu_flow_val *v, __u64 segs, __u
  * for TCP and UDP, 0 for every other protocol and for a later fragment,
  * whose ports are unknown).
  */
-static __noinline void flow_count(struct __sk_buff *skb, __u32 dir, const struct pkt *p,
+static __always_inline void flow_count(struct __sk_buff *skb, __u32 dir, const struct pkt *p,
 				  bool allow)
 {
 	struct naclemu_flow_key k = {};

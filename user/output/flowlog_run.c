@@ -253,27 +253,38 @@ static int round_take(struct fl_run *r, bool closing)
 	return 0;
 }
 
-/* Whether any interface is logged (has a flow table read). */
-static bool any_logged(const struct fl_run *r)
+/* How many interfaces are logged (their flow table read). */
+static size_t logged(const struct fl_run *r)
 {
+	size_t n = 0;
+
 	for (size_t i = 0; i < r->n; i++)
-		if (r->f[i]->lock_fd >= 0)
-			return true;
-	return false;
+		n += r->f[i]->lock_fd >= 0;
+	return n;
 }
 
-/* Write the records the round took; 0 or an exit status. */
-static int round_write(struct fl_run *r, struct flowlog_out *o)
+/*
+ * Write the records the round took; 0 or an exit status.  *@closed: the
+ * reader of standard output went away (a pipe closed: the end, no error).
+ */
+static int round_write(struct fl_run *r, struct flowlog_out *o, bool *closed)
 {
 	int exit = 0;
 
 	for (size_t i = 0; i < r->n; i++) {
 		struct fl_iface *f = r->f[i];
 
-		if (f->rec.n && !exit && flowlog_out_window(o, &r->req->spec, f->t.ifname, &f->rec)) {
-			pr_err("cannot write the flow log records to %s: %s",
-			       o->path ? o->path : "standard output", strerror(errno ? errno : EIO));
-			exit = NACL_EXIT_SYSTEM;
+		errno = 0;
+		if (f->rec.n && !exit && !*closed &&
+		    flowlog_out_window(o, &r->req->spec, f->t.ifname, &f->rec)) {
+			if (errno == EPIPE) {
+				*closed = true;
+			} else {
+				pr_err("cannot write the flow log records to %s: %s",
+				       o->path ? o->path : "standard output",
+				       strerror(errno ? errno : EIO));
+				exit = NACL_EXIT_SYSTEM;
+			}
 		}
 		flowlog_records_free(&f->rec);
 	}
@@ -308,6 +319,7 @@ int flowlog_run(const struct flowlog_req *req)
 	struct fl_run r = { .req = req };
 	struct flowlog_out o = {};
 	double begin, next;
+	bool closed = false;
 	__u64 windows = 0;
 	int exit, ret;
 
@@ -322,14 +334,14 @@ int flowlog_run(const struct flowlog_req *req)
 		pr_err("%s is not attached in network namespace %s (see 'naclemu status')",
 		       req->ifname, dp_netns_label(req->netns));
 		exit = NACL_EXIT_INVALID;
-	} else if (!exit && !any_logged(&r)) {
+	} else if (!exit && !logged(&r)) {
 		pr_err("no interface%s%s is attached with --flow-log (see 'naclemu status')",
 		       req->netns ? " of network namespace " : "", req->netns ? req->netns : "");
 		exit = NACL_EXIT_INVALID;
 	}
 	if (!exit)
 		fprintf(stderr, "naclemu: flow log of %zu interface%s, a window every %u s\n",
-			r.n, r.n == 1 ? "" : "s", req->interval);
+			logged(&r), logged(&r) == 1 ? "" : "s", req->interval);
 	begin = next = mono_s();
 	while (!exit) {
 		bool last;
@@ -348,9 +360,9 @@ int flowlog_run(const struct flowlog_req *req)
 		}
 		exit = round_take(&r, true);
 		if (!exit)
-			exit = round_write(&r, &o);
+			exit = round_write(&r, &o, &closed);
 		windows++;
-		last = stop_signal || (req->count && windows >= req->count) ||
+		last = stop_signal || closed || (req->count && windows >= req->count) ||
 		       (req->timeout > 0 && mono_s() >= begin + req->timeout);
 		if (!exit && req->ifname && !r.n) {
 			fprintf(stderr, "naclemu: %s was detached\n", req->ifname);
@@ -362,7 +374,7 @@ int flowlog_run(const struct flowlog_req *req)
 	for (size_t i = 0; i < r.n; i++)
 		iface_free(r.f[i]);
 	free(r.f);
-	if (flowlog_out_close(&o) && !exit) {
+	if (flowlog_out_close(&o) && !exit && !closed) {
 		pr_err("cannot write %s: %s", req->output ? req->output : "standard output",
 		       strerror(EIO));
 		exit = NACL_EXIT_SYSTEM;
