@@ -74,6 +74,23 @@ static __always_inline __u32 flow_l3_off(struct __sk_buff *skb)
 }
 
 /*
+ * The IP packet's length: IPv4's total length, IPv6's payload length + 40
+ * (what the parser checked against the frame), not the frame's length
+ * after the IP header, which may hold the padding of a short Ethernet
+ * frame.  A GSO packet's header may say 0 (BIG TCP): then the frame's.
+ */
+static __always_inline __u64 flow_ip_len(struct __sk_buff *skb, const struct pkt *p, __u32 l3)
+{
+	__u8 buf[2];
+	const __u8 *b = hdr(skb, (l3 + (p->family == 4 ? 2 : 4)) & 0xffff, 2, buf);
+	__u64 len = b ? ((__u64)b[0] << 8 | b[1]) + (p->family == 4 ? 0 : 40) : 0;
+
+	if (len > (p->family == 4 ? 0 : 40))
+		return len;
+	return skb->len > l3 ? skb->len - l3 : 0;
+}
+
+/*
  * The IP and L4 header bytes each segment of a GSO packet repeats: the IP
  * header (IPv4: its IHL; IPv6: the fixed 40 bytes) and the TCP header
  * (its data offset) or UDP's 8 bytes.  0 when they cannot be read.
@@ -144,7 +161,7 @@ static __always_inline void flow_count(struct __sk_buff *skb, __u32 dir, const s
 
 	l3 = flow_l3_off(skb);
 	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
-	bytes = skb->len > l3 ? skb->len - l3 : 0;
+	bytes = flow_ip_len(skb, p, l3);
 	if (segs > 1)
 		bytes += (segs - 1) * flow_seg_headers(skb, p, l3);
 	table = bpf_map_lookup_elem(&naclemu_flows, &zero);

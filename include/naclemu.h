@@ -556,9 +556,9 @@ _Static_assert(sizeof(struct naclemu_flow_key) == 40, "flow key layout");
 
 /*
  * struct naclemu_flow_val - what one CPU counted of a flow in the table's
- * window: @packets (a GSO packet counts gso_segs), @bytes (IP bytes, from
- * the IP header on, as AWS counts them; a GSO packet adds its segments'
- * own IP and L4 headers), @first_ns and @last_ns (CLOCK_MONOTONIC:
+ * window: @packets (a GSO packet counts gso_segs), @bytes (IP bytes, as
+ * AWS counts them: the IP header's length, Ethernet padding left out; a GSO
+ * packet adds its segments' own IP and L4 headers), @first_ns and @last_ns (CLOCK_MONOTONIC:
  * bpf_ktime_get_coarse_ns() where the kernel has it, else
  * bpf_ktime_get_ns()), @tcp_flags (the OR of NACLEMU_FLOW_TCP_FLAGS()).
  * A CPU that saw none of the flow's packets holds zeros.

@@ -45,6 +45,7 @@ struct fcase {
 	__u64 packets, bytes;
 	__u8 tcp_flags;
 	__u16 sport, dport; /* as the key holds them */
+	int pad; /* zero bytes after the IP packet, as a short Ethernet frame has */
 };
 
 #define AD(s, d) .src = s, .dst = d
@@ -67,6 +68,8 @@ static const struct fcase cases[] = {
 	{ "other_protocol", IN, { AD("203.0.113.9", "198.51.100.1"), .proto = 47, .payload = 24 }, 0, 1, R, 1, 44, 0, 0, 0 },
 	/* The IP header's options count, the VLAN tags do not. */
 	{ "ipv4_options", IN, { AD("192.0.2.9", "198.51.100.1"), TCP(40001, 80), .ipopt = 8 }, 0, 1, A, 1, 48, 2, 40001, 80 },
+	/* A 54-byte frame padded to 60: the padding is no IP byte. */
+	{ "ethernet_padding", IN, { AD("192.0.2.9", "198.51.100.1"), TCP(40005, 80) }, 0, 1, A, 1, 40, 2, 40005, 80, 6 },
 	{ "vlan_tags", IN, { AD("192.0.2.9", "198.51.100.1"), TCP(40002, 80), .vlans = 2 }, 0, 1, A, 1, 40, 2, 40002, 80 },
 	/* IPv6 40 + TCP 20. */
 	{ "ipv6_tcp", IN, { AD("2001:db8:9::5", "2001:db8::1"), TCP(40003, 80) }, 0, 1, A, 1, 60, 2, 40003, 80 },
@@ -144,10 +147,11 @@ static __u64 lost(struct harness *h)
 	return harness_packets(h, NACLEMU_SLOT_FLOWS_LOST);
 }
 
-static void send_frame(struct harness *h, int dir, const struct frame_spec *f, __u32 gso_segs)
+static void send_frame(struct harness *h, int dir, const struct frame_spec *f, __u32 gso_segs,
+		       int pad)
 {
 	uint8_t frame[2048];
-	size_t len = frame_build(f, frame);
+	size_t len = frame_build(f, frame) + (size_t)pad; /* frame_build() zeroes the rest */
 	int retval;
 
 	assert_int_equal(harness_run(h, dir, frame, len, gso_segs, &retval), 0);
@@ -168,7 +172,7 @@ static void run_case(void **state)
 	fresh(H);
 	lost0 = lost(H);
 	before = mono_ns();
-	send_frame(H, c->dir, &c->f, c->gso_segs);
+	send_frame(H, c->dir, &c->f, c->gso_segs, c->pad);
 	after = mono_ns();
 	n = take(H, &flows);
 	assert_int_equal(lost(H), lost0);
@@ -218,16 +222,16 @@ static void windows(void **state)
 		skip();
 	fresh(H);
 	for (int i = 0; i < 3; i++)
-		send_frame(H, IN, &syn, 0);
-	send_frame(H, IN, &rej, 0);
+		send_frame(H, IN, &syn, 0, 0);
+	send_frame(H, IN, &rej, 0, 0);
 	n = take(H, &flows);
 	assert_int_equal(n, 2);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(flows[i].val.packets,
 				 flows[i].key.action == NACLEMU_FLOW_ACCEPT ? 3 : 1);
 	free(flows);
-	send_frame(H, IN, &syn, 0);
-	send_frame(H, IN, &syn, 0);
+	send_frame(H, IN, &syn, 0, 0);
+	send_frame(H, IN, &syn, 0, 0);
 	n = take(H, &flows);
 	assert_int_equal(n, 1);
 	assert_int_equal(flows[0].val.packets, 2);
@@ -253,11 +257,11 @@ static void table_full(void **state)
 	lost0 = lost(H);
 	for (int i = 0; i < ENTRIES + 5; i++) {
 		f.sport = 41000 + i;
-		send_frame(H, IN, &f, 0);
+		send_frame(H, IN, &f, 0, 0);
 	}
 	/* A flow already in the table is still counted. */
 	f.sport = 41000;
-	send_frame(H, IN, &f, 0);
+	send_frame(H, IN, &f, 0, 0);
 	assert_int_equal(lost(H) - lost0, 5);
 	n = take(H, &flows);
 	assert_int_equal(n, ENTRIES);
@@ -265,7 +269,7 @@ static void table_full(void **state)
 		assert_int_equal(flows[i].val.packets, flows[i].key.sport == 41000 ? 2 : 1);
 	free(flows);
 	/* The next window has room again. */
-	send_frame(H, IN, &f, 0);
+	send_frame(H, IN, &f, 0, 0);
 	assert_int_equal(lost(H) - lost0, 5);
 	n = take(H, &flows);
 	assert_int_equal(n, 1);
@@ -287,7 +291,7 @@ static void flow_log_off(void **state)
 	assert_non_null(h);
 	set_rules(h, RULES);
 	for (int i = 0; i < 10; i++)
-		send_frame(h, IN, &f, 0);
+		send_frame(h, IN, &f, 0, 0);
 	assert_int_equal(harness_packets(h, NACLEMU_SLOT_FLOWS_LOST), 0);
 	assert_int_equal(harness_packets(h, harness_rule_slot(h, IN, 4, 100)), 10);
 	assert_int_not_equal(bpf_map_lookup_elem(h->flows_fd, &zero, &id), 0);
