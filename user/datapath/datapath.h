@@ -432,7 +432,8 @@ int dp_flows_lock(const struct dp_state *st);
  * swap waits for them): *@flows (malloc'ed, each key once, values summed
  * over CPUs, CLOCK_MONOTONIC times), *@n.  0, or -errno (-EPROTO: the live
  * table is not of this build's shape).  On a failure after the swap the
- * old window's flows are lost (and the caller says SKIPDATA).
+ * old window's flows are lost: the caller reports the error (`flowlog`
+ * with -i ends on it, without -i it warns and goes on).
  */
 int dp_flows_take(int outer_fd, __u32 entries, struct flowlog_flow **flows, size_t *n);
 
