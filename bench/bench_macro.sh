@@ -12,6 +12,10 @@
 #                   direction and family (AWS's maximum), the traffic
 #                   matching the last IPv4 rule
 #   naclemu-tcx     the same with `--hook tcx` (Linux 6.6+)
+#   naclemu-flow-tcx  naclemu-tcx with the flow log on (`--flow-log
+#                   --flow-log-entries 131072`, room for the 65,536 flows of
+#                   the many-flow workload; no reader swaps the table during a
+#                   run); naclemu-flow-clsact without tcx
 #   nftables  netdev ingress and egress chains with the same rules, in the
 #             same order, stateless (no conntrack), policy drop
 #   iptables  the same rules in the INPUT and OUTPUT chains (iptables as the
@@ -45,7 +49,9 @@
 # Figures: median (min-max) over rounds; ratios are per round against the
 # reference of the same round.  Prints Markdown tables on stdout.
 # Knobs: BENCH_MACRO_ROUNDS (5), BENCH_MACRO_SECONDS (3 per iperf3 run),
-# BENCH_MACRO_PACKETS (2000000 per trafgen run).
+# BENCH_MACRO_PACKETS (2000000 per trafgen run); BENCH_MACRO_FLOWLOG=1 runs
+# only the flow log's rows (the udp workloads without a filter, with naclemu
+# and with naclemu + flow log) and prints only their table.
 # Documentation addresses only; everything it makes is removed on exit.
 set -eu
 cd "$(dirname "$0")/.."
@@ -97,11 +103,18 @@ ip -n "$S" link set lo up
 # server's own 192.0.2.2 included: take those too, not as martians.
 ip netns exec "$S" sysctl -qw net.ipv4.conf.vs.accept_local=1
 
-filters="none tc-empty naclemu-clsact nftables iptables"
+filters="none tc-empty naclemu-clsact naclemu-flow-clsact nftables iptables"
 hooks=clsact
+flowhook=clsact
 if "$BENCH_TCX" probe 2>/dev/null; then
-	filters="none tc-empty tcx-empty naclemu-clsact naclemu-tcx nftables iptables"
+	filters="none tc-empty tcx-empty naclemu-clsact naclemu-tcx naclemu-flow-tcx nftables iptables"
 	hooks="clsact tcx"
+	flowhook=tcx
+fi
+workloads="tcp udp flood"
+if [ "${BENCH_MACRO_FLOWLOG:-0}" = 1 ]; then
+	filters="none naclemu-$flowhook naclemu-flow-$flowhook"
+	workloads=udp
 fi
 nfilters=$(wc -w <<<"$filters")
 # The server and the sink live as long as every run could take, and no
@@ -162,6 +175,10 @@ ipt_rules() { # $1: chain, $2: -s|-d, $3: last TCP rule's ports (a:b)
 
 filter_on() { # $1: filter, $2: namespace, $3: device, $4: naclemu rules
 	case $1 in
+	naclemu-flow-*)
+		"$NACLEMU" attach -n "$2" -i "$3" --hook "${1#naclemu-flow-}" --flow-log \
+			--flow-log-entries 131072 "$4" >/dev/null 2>"$tmp/attach.err" ||
+			{ cat "$tmp/attach.err" >&2; return 1; } ;;
 	naclemu-*) # (39 rules: quota warnings expected)
 		"$NACLEMU" attach -n "$2" -i "$3" --hook "${1#naclemu-}" "$4" >/dev/null 2>"$tmp/attach.err" ||
 			{ cat "$tmp/attach.err" >&2; return 1; } ;;
@@ -247,6 +264,7 @@ for h in $hooks; do floods="$floods $h/off $h/on $h/all"; done
 for r in $(seq 1 "$ROUNDS"); do
 	# tcp: the filter on the client.
 	for tso in on off; do
+		[[ " $workloads " == *" tcp "* ]] || break
 		offload "$tso"
 		for f in $(rotated "$r" $filters); do
 			filter_on "$f" "$C" vc "$tmp/bench.nacl"
@@ -274,6 +292,13 @@ for r in $(seq 1 "$ROUNDS"); do
 			case $f in
 			naclemu-*) check_rule 139 "$w, $f" || exit 1 ;;
 			esac
+			# The flow log's table held every flow: its cost, not its overflow's.
+			case $f in
+			naclemu-flow-*)
+				lost=$("$NACLEMU" stats -n "$S" -i vs --json | jq .flows_lost)
+				[ "$lost" = 0 ] ||
+					{ echo "bench_macro: $lost packets' flows lost ($w, $f)" >&2; exit 1; } ;;
+			esac
 			filter_off "$f" "$S" vs
 			printf '%s\t%s\t%s\t%s\n' "$r" "$w" "$f" "$pps" >>"$tmp/udp.tsv"
 		done
@@ -281,6 +306,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	# flood: naclemu drops every frame; each hook, drop events off, on,
 	# every drop.
 	for c in $(rotated "$r" $floods); do
+		[[ " $workloads " == *" flood "* ]] || break
 		hook=${c%/*} ev=${c#*/}
 		case $ev in
 		off) rate=0 ;; on) rate=1000 ;; all) rate=1000000 ;;
@@ -327,9 +353,42 @@ BEGIN {
 	label["none"] = "none"; label["tc-empty"] = "empty TC program, clsact"
 	label["tcx-empty"] = "empty TC program, tcx"
 	label["naclemu-clsact"] = "naclemu, clsact"; label["naclemu-tcx"] = "naclemu, tcx"
+	label["naclemu-flow-clsact"] = "naclemu + flow log, clsact"
+	label["naclemu-flow-tcx"] = "naclemu + flow log, tcx"
 	label["nftables"] = "nftables"; label["iptables"] = "iptables"
 	empty_of["naclemu-clsact"] = "tc-empty"; empty_of["naclemu-tcx"] = "tcx-empty"
+	empty_of["naclemu-flow-clsact"] = "tc-empty"; empty_of["naclemu-flow-tcx"] = "tcx-empty"
 }'
+
+# The flow log's cost: naclemu with it on against naclemu with it off, on
+# the hook of the flow log case, small UDP frames, one flow and many.
+flowlog_table() {
+	echo "### The flow log's cost (trafgen, $PACKETS 60-byte frames a run, $flowhook)"
+	echo
+	echo "| flows | naclemu, Mpackets/s | + flow log, Mpackets/s | flow log on x off | on x no filter | limit | met |"
+	echo "|---|---:|---:|---:|---:|---:|---|"
+	awk -F'\t' -v on="naclemu-flow-$flowhook" -v off="naclemu-$flowhook" "$stat_awk"'
+	{ p[$1, $2, $3] = $4; rounds[$1] = 1 }
+	END {
+		split("udp udp-many", W, " "); split("one|65,536", WN, "|")
+		for (wi = 1; wi <= 2; wi++) {
+			w = W[wi]; fl = ""; ol = ""; rl = ""; nl = ""
+			for (r in rounds) {
+				ol = ol " " p[r, w, off] / 1e6; fl = fl " " p[r, w, on] / 1e6
+				rl = rl " " p[r, w, on] / p[r, w, off]; nl = nl " " p[r, w, on] / p[r, w, "none"]
+			}
+			printf "| %s | %s | %s | %s | %s | >= 0.95 | %s |\n", WN[wi], stat(ol, "%.3f"),
+			       stat(fl, "%.3f"), stat(rl, "%.3f"), stat(nl, "%.3f"),
+			       (med(rl) >= 0.95 ? "yes" : "no")
+		}
+	}' "$tmp/udp.tsv"
+	echo
+}
+if [ "$workloads" = udp ]; then
+	flowlog_table
+	echo "Median (min-max) over $ROUNDS interleaved rounds; ratios per round."
+	exit 0
+fi
 
 echo "### One TCP stream (iperf3, $SECS s a run)"
 echo
@@ -416,6 +475,7 @@ else
 	echo "are checked on clsact."
 	echo
 fi
+flowlog_table
 echo "### Against the targets"
 echo
 echo "Ratios of naclemu on ${target#naclemu-} in this run: median (min-max) of the per-round"

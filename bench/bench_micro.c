@@ -23,8 +23,18 @@
  * datapath with the events code of before, whole and with each of its
  * parts taken away, and with the quick check of now in front.  Its own table gives deny / allowed per round.
  *
- * Usage: bench_micro [--rounds N] [--repeat N] [--dat FILE]
- * Prints a Markdown table and the target checks on stdout.  Needs root.
+ * The flow log's cost: the datapath at 39 rules with the flow log off and
+ * on (attach --flow-log: one lookup of the packet's flow, a coarse clock
+ * read, the adds), drop events off in both, on an allowed packet (first
+ * rule) and the default deny, IPv4 and IPv6, and the mix (256 flows):
+ * on / off per round, against the target of 1.15.  Every packet after the
+ * first of its flow finds it in the table, as a flow's packets do within a
+ * window; the cost of a flow's first packet (the insert) is in the
+ * macro benchmark's many-flow case.
+ *
+ * Usage: bench_micro [--rounds N] [--repeat N] [--dat FILE] [--flow-log]
+ * (--flow-log: only the flow log's table).  Prints Markdown tables and the
+ * target checks on stdout.  Needs root.
  */
 #include <getopt.h>
 #include <setjmp.h>
@@ -229,6 +239,17 @@ static int measure(const struct config *c, uint32_t repeat, double *ns)
 	return 0;
 }
 
+/* Fisher-Yates: a new order of @n configurations, so that none always runs after another. */
+static void shuffle(int *order, int n)
+{
+	for (int i = n - 1; i > 0; i--) {
+		int j = (int)(rnd() % (__u64)(i + 1)), t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
+}
+
 /* "12.3 [12.0-13.1]": median [interquartile range] */
 static const char *fmt_stat(struct bench_stat s, const char *fmt, char buf[64])
 {
@@ -302,14 +323,96 @@ static void print_rules_size(void)
 	       "whatever the rules\n", sizeof(struct naclemu_rules) / 1024.0);
 }
 
+/*
+ * The flow log's table (see the top): @rs the 39-rule set.  0 or 1 (an
+ * error, printed).
+ */
+static int flow_rows(const struct nacl_ruleset *rs, uint32_t rounds, uint32_t repeat)
+{
+	struct dp_load_opts o[2] = { { .events_rate = 0, .coarse_clock = -1 },
+				     { .events_rate = 0, .coarse_clock = -1,
+				       .flow_entries = NACLEMU_FLOW_ENTRIES } };
+	static const char *const onoff[2] = { "flow log off", "flow log on" };
+	struct harness *h[2] = {};
+	struct config cfg[10] = {};
+	int nc = 0, order[10], ret = 1;
+	char why[256], err[NACL_MSG_LEN], b1[64], b2[64], b3[64];
+
+	for (int i = 0; i < 2; i++) {
+		h[i] = harness_open_with(&o[i], why, sizeof(why));
+		if (!h[i] || harness_set_rules(h[i], rs, NULL, err)) {
+			fprintf(stderr, "bench_micro: %s: %s\n", onoff[i], h[i] ? err : why);
+			goto out;
+		}
+	}
+	/* Pairs: [2k] off, [2k + 1] on, the same packet. */
+	for (int f = 4; f <= 6; f += 2) {
+		for (int deny = 0; deny < 2; deny++) {
+			for (int i = 0; i < 2; i++) {
+				struct nacl_packet p;
+
+				bench_packet(NACLEMU_INGRESS, f, deny ? -1 : 0, deny ? 1 : 1000, &p);
+				cfg[nc] = (struct config){ onoff[i], { h[i]->prog[0], h[i]->prog[1] },
+							   39, NACLEMU_INGRESS, f,
+							   deny ? PK_NONE : PK_FIRST };
+				cfg[nc].len = bench_frame(&p, cfg[nc].frame);
+				cfg[nc++].want = deny ? TC_ACT_SHOT : TC_ACT_UNSPEC;
+			}
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		cfg[nc++] = (struct config){ onoff[i], { h[i]->prog[0], h[i]->prog[1] }, 39, 0, 0,
+					     PK_MIX, .want = -1 };
+	for (int i = 0; i < nc; i++) {
+		cfg[i].ns = calloc(rounds, sizeof(double));
+		if (!cfg[i].ns)
+			goto out;
+		order[i] = i;
+	}
+	fprintf(stderr, "bench_micro: flow log: %d configurations x %u rounds, %u runs each\n",
+		nc, rounds, repeat);
+	for (uint32_t r = 0; r < rounds; r++) {
+		shuffle(order, nc);
+		for (int i = 0; i < nc; i++) {
+			int err2 = measure(&cfg[order[i]], repeat, &cfg[order[i]].ns[r]);
+
+			if (err2) {
+				fprintf(stderr, "bench_micro: test run failed: %s\n", strerror(-err2));
+				goto out;
+			}
+		}
+	}
+	printf("\n| flow log (39 rules, ingress, events off) | family | off ns/packet | on ns/packet "
+	       "| on / off | min-max | limit | met |\n|---|---|---:|---:|---:|---:|---:|---|\n");
+	for (int i = 0; i < nc; i += 2) {
+		struct bench_stat q = ratio_stat(&cfg[i + 1], &cfg[i], (int)rounds);
+		char b4[64];
+
+		printf("| %s | %s | %s | %s | %s | %s | 1.15 | %s |\n", kind_name[cfg[i].kind],
+		       cfg[i].kind == PK_MIX ? "both" : fam_name(cfg[i].family),
+		       fmt_stat(ns_stat(&cfg[i], (int)rounds), "%.1f", b1),
+		       fmt_stat(ns_stat(&cfg[i + 1], (int)rounds), "%.1f", b2),
+		       fmt_stat(q, "%.2f", b3), fmt_range(q, b4), q.median <= 1.15 ? "yes" : "no");
+	}
+	ret = 0;
+out:
+	for (int i = 0; i < nc; i++)
+		free(cfg[i].ns);
+	harness_close(h[0]);
+	harness_close(h[1]);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "repeat", required_argument, NULL, 'n' },
 		{ "dat", required_argument, NULL, 'd' },
+		{ "flow-log", no_argument, NULL, 'f' },
 		{},
 	};
+	bool flow_only = false;
 	static struct nacl_ruleset rs[NSIZES];
 	static struct config cfg[NCFG];
 	struct harness *h[NSIZES] = {}, *off = NULL;
@@ -334,8 +437,19 @@ int main(int argc, char **argv)
 			dat = optarg;
 			continue;
 		}
-		fprintf(stderr, "usage: bench_micro [--rounds 1..1001] [--repeat N] [--dat FILE]\n");
+		if (c == 'f') {
+			flow_only = true;
+			continue;
+		}
+		fprintf(stderr, "usage: bench_micro [--rounds 1..1001] [--repeat N] [--dat FILE] "
+				"[--flow-log]\n");
 		return 1;
+	}
+	if (flow_only) {
+		if (bench_rules(sizes[NSIZES - 1], &rs[NSIZES - 1]))
+			return 1;
+		build_mix(&rs[NSIZES - 1]);
+		return flow_rows(&rs[NSIZES - 1], rounds, repeat);
 	}
 	for (int s = 0; s < NSIZES; s++) {
 		h[s] = harness_open(why, sizeof(why));
@@ -484,13 +598,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "bench_micro: %d configurations x %u rounds, %u runs each\n", nc,
 		rounds, repeat);
 	for (uint32_t r = 0; r < rounds; r++) {
-		/* Fisher-Yates: no configuration always runs after another. */
-		for (int i = nc - 1; i > 0; i--) {
-			int j = (int)(rnd() % (__u64)(i + 1)), t = order[i];
-
-			order[i] = order[j];
-			order[j] = t;
-		}
+		shuffle(order, nc);
 		for (int i = 0; i < nc; i++) {
 			ret = measure(&cfg[order[i]], repeat, &cfg[order[i]].ns[r]);
 			/* Events delivered within the budget: the ring never fills. */
@@ -579,6 +687,8 @@ int main(int argc, char **argv)
 			suppressed_share(drops[v].name, bpf_map__fd(dv[v]->maps.naclemu_counters),
 					 h[NSIZES - 1]->rules);
 	print_rules_size();
+	if (flow_rows(&rs[NSIZES - 1], rounds, repeat))
+		goto out;
 
 	/* For gnuplot: rules, then median min max of each ingress series. */
 	if (dat) {

@@ -90,6 +90,8 @@ static __always_inline void count(struct __sk_buff *skb, __u32 slot)
 
 /* Drop events (events_rate, the ring buffer): they count into naclemu_counters. */
 #include "events.bpf.h"
+/* The flow log (flow_log, the flow table): after events.bpf.h, whose clock it reads. */
+#include "flows.bpf.h"
 
 /*
  * Index of the lowest set bit of a non-zero word (lowest bit = lowest rule
@@ -214,12 +216,19 @@ static __always_inline int finish(struct __sk_buff *skb, __u32 slot, bool allow)
 	return allow ? TC_ACT_UNSPEC : TC_ACT_SHOT;
 }
 
-/* finish(), and a drop event when @allow is false (@rule: see drop_event()). */
+/*
+ * finish(), a drop event when @allow is false (@rule: see drop_event()),
+ * and the packet's flow with the flow log on.  Traffic AWS does not filter
+ * (exempt) is not in AWS's flow logs either, nor is a malformed packet a
+ * flow.
+ */
 static __always_inline int verdict(struct __sk_buff *skb, __u32 dir, const struct pkt *p,
 				   __u32 slot, bool allow, __u32 rule)
 {
 	if (!allow && events_rate)
 		drop_event(skb, dir, p, rule);
+	if (flow_log && slot != NACLEMU_SLOT_EXEMPT + dir && slot != NACLEMU_SLOT_MALFORMED + dir)
+		flow_count(skb, dir, p, allow);
 	return finish(skb, slot, allow);
 }
 

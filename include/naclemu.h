@@ -128,6 +128,7 @@ enum naclemu_slot {
 	NACLEMU_SLOT_MALFORMED = 8,  /* + dir: truncated or malformed, dropped */
 	NACLEMU_SLOT_EVENTS_LOST = 10,       /* drop events: ring buffer full */
 	NACLEMU_SLOT_EVENTS_SUPPRESSED = 11, /* drop events: over --events-rate */
+	NACLEMU_SLOT_FLOWS_LOST = 12,        /* flow log: packets whose flow the full table could not take */
 	NACLEMU_SLOT_FIRST_RULE = 16,
 	NACLEMU_NSLOTS = 1024,
 };
@@ -338,7 +339,9 @@ _Static_assert(sizeof(struct naclemu_frag_val) == 8, "frag value layout");
  *
  * Layout 3 added the tcx links (pinned as link_ingress, link_egress) and
  * NACLEMU_META_HOOK_TCX.  Layout 4 made the compiled rule set compact (the
- * block tries of struct naclemu_table and struct naclemu_v4_index).  The
+ * block tries of struct naclemu_table and struct naclemu_v4_index).
+ * Layout 5 added the flow log: naclemu_meta.flow_entries, the pinned map
+ * "flows" and the counter slot NACLEMU_SLOT_FLOWS_LOST.  The
  * tool also refuses to read a rule set whose map has another value size
  * than this build's struct naclemu_rules (dp_rules_check()), whatever the
  * record says.
@@ -348,7 +351,7 @@ _Static_assert(sizeof(struct naclemu_frag_val) == 8, "frag value layout");
  * 16.  From layout 2 on, meta begins with struct naclemu_meta_head, which
  * every later layout keeps as it is, so that any build can detach.
  */
-#define NACLEMU_STATE_LAYOUT 4
+#define NACLEMU_STATE_LAYOUT 5
 #define NACLEMU_META_MAGIC 0x4e414d45u    /* "NAME": naclemu meta, layout >= 2 */
 #define NACLEMU_META_MAGIC_V1 0x4e41434cu /* "NACL": layout 1 */
 #define NACLEMU_META_V1_IFINDEX_OFF 4
@@ -408,6 +411,8 @@ _Static_assert(sizeof(struct naclemu_meta_head) == 16, "meta head layout");
  * @subnet, @exempt, @vpc: the --subnet, --exempt and --vpc CIDRs, @nsubnet,
  *             @nexempt, @nvpc of them.
  * @events_rate: --events-rate: events per second and CPU, 0 = off.
+ * @flow_entries: --flow-log-entries, the flow table's size, with
+ *             --flow-log; 0 = flow log off (no "flows" pin).
  */
 struct naclemu_meta {
 	struct naclemu_meta_head head;
@@ -434,6 +439,8 @@ struct naclemu_meta {
 	__u32 events_rate;
 	__u8 nvpc;
 	__u8 pad2[3];
+	__u32 flow_entries;
+	__u32 pad3;
 };
 _Static_assert(sizeof(struct naclemu_meta) % 8 == 0, "meta padding");
 _Static_assert(sizeof(struct naclemu_meta) < 65536, "meta size fits head.size");
@@ -494,11 +501,20 @@ struct naclemu_event {
 _Static_assert(sizeof(struct naclemu_event) == 64, "event layout");
 
 /*
- * Per-flow accounting (attach --flow-log, read by `naclemu flowlog`): one
- * entry per interface, direction, 5-tuple and action, in a per-CPU hash
- * that the tool sums over CPUs.  Flows that found the table full are
- * counted, never dropped silently.  (Defined here for the tool's flow log
- * records; the datapath side is not written yet.)
+ * Per-flow accounting (attach --flow-log, read by `naclemu flowlog`,
+ * docs/flowlog.md): one entry per direction, 5-tuple and action of the
+ * interface, in a per-CPU hash (the flow table) that the tool sums over
+ * CPUs.  The table is the one inner map of the outer array-of-maps
+ * naclemu_flows; the reader swaps an empty table in at each window's end
+ * and reads the old one once no program can write it any more, so every
+ * window's counts are exact and idle flows leave with their window.  A
+ * packet whose new flow finds the table full is counted in
+ * NACLEMU_SLOT_FLOWS_LOST (packets and IP bytes), never dropped silently.
+ *
+ * Entries: NACLEMU_FLOW_ENTRIES (default of --flow-log-entries),
+ * NACLEMU_FLOW_ENTRIES_MIN..NACLEMU_FLOW_ENTRIES_MAX (a table costs
+ * entries * (40 + 40 * CPUs + overhead) bytes of kernel memory,
+ * preallocated).
  *
  * TCP flags are kept as VPC Flow Logs report them (the "tcp-flags" field):
  * FIN 1, SYN 2, RST 4, and SYN-ACK 18 for a packet with both SYN and ACK;
@@ -506,6 +522,10 @@ _Static_assert(sizeof(struct naclemu_event) == 64, "event layout");
  * the OR over its packets of NACLEMU_FLOW_TCP_FLAGS(byte 13 of the TCP
  * header).
  */
+#define NACLEMU_FLOW_ENTRIES 16384
+#define NACLEMU_FLOW_ENTRIES_MIN 16
+#define NACLEMU_FLOW_ENTRIES_MAX 1048576
+
 #define NACLEMU_TCP_FIN 0x01
 #define NACLEMU_TCP_SYN 0x02
 #define NACLEMU_TCP_RST 0x04
@@ -542,10 +562,13 @@ struct naclemu_flow_key {
 _Static_assert(sizeof(struct naclemu_flow_key) == 40, "flow key layout");
 
 /*
- * struct naclemu_flow_val - what one CPU counted of a flow since it was
- * first seen: @packets (gso_segs each), @bytes (skb->len), @first_ns and
- * @last_ns (bpf_ktime_get_boot_ns(), CLOCK_BOOTTIME), @tcp_flags (the OR of
- * NACLEMU_FLOW_TCP_FLAGS()).
+ * struct naclemu_flow_val - what one CPU counted of a flow in the table's
+ * window: @packets (a GSO packet counts gso_segs), @bytes (IP bytes, as
+ * AWS counts them: the IP header's length, Ethernet padding left out; a GSO
+ * packet adds its segments' own IP and L4 headers), @first_ns and @last_ns (CLOCK_MONOTONIC:
+ * bpf_ktime_get_coarse_ns() where the kernel has it, else
+ * bpf_ktime_get_ns()), @tcp_flags (the OR of NACLEMU_FLOW_TCP_FLAGS()).
+ * A CPU that saw none of the flow's packets holds zeros.
  */
 struct naclemu_flow_val {
 	__u64 packets;

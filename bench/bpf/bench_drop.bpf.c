@@ -33,6 +33,7 @@ const volatile __u32 bench_ablate;
 /* What bpf/events.bpf.h gives the datapath; the datapath's own follows. */
 #define NACLEMU_EVENTS_BPF_H
 const volatile __u32 events_rate = 1000;
+const volatile __u8 events_coarse_clock = 1; /* read by flows.bpf.h (flow log off here) */
 static __always_inline void drop_event(struct __sk_buff *skb, __u32 dir,
 				       const struct pkt *p, __u32 rule);
 #include "naclemu.bpf.c"

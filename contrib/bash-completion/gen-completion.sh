@@ -51,8 +51,8 @@ options_of() {
 				}
 			}
 		}'
-	# Options list: indented lines that start with an option.
-	grep -E '^[[:space:]]+-' <<<"$help" | awk '
+	# Options list: indented lines that start with an option (a command may have none).
+	{ grep -E '^[[:space:]]+-' <<<"$help" || true; } | awk '
 		{
 			line = $0; sub(/^[[:space:]]+/, "", line)
 			short = ""

@@ -7,7 +7,8 @@
 # Two ways to kill: NACLEMU_CRASH=STEP makes the command SIGKILL itself
 # right before that step (every step of attach, update and detach, so
 # every window is hit), and kill -9 from outside at a random instant of the
-# command's run (KILL_TRIALS times each, default 12).  After each kill:
+# command's run (KILL_TRIALS times each, default 12); attach with the flow
+# log on, so that its table and pin are covered.  After each kill:
 #   - no pins: none of our filters or tcx links and no clsact qdisc of ours;
 #   - pins: status either lists the interface "attached" with both our
 #     filters in place, or lists nothing and says "interrupted" or
@@ -21,7 +22,7 @@ lab_need_root
 lab_need_cmds attach update detach status
 N=$NACLEMU
 TRIALS=${KILL_TRIALS:-12}
-ATTACH_STEPS="attach.bpffs attach.load attach.rules attach.meta attach.pin attach.filters attach.intent attach.filter-egress attach.record"
+ATTACH_STEPS="attach.bpffs attach.load attach.rules attach.flows attach.meta attach.pin attach.filters attach.intent attach.filter-egress attach.record"
 UPDATE_STEPS="update.slots update.counters update.intent update.install update.record"
 DETACH_STEPS="detach.unhook detach.unpin"
 # On tcx there is no qdisc, so no intent to create one.
@@ -75,7 +76,7 @@ check_state() {
 # after_attach WHAT: the next attach, then detach, clean up.
 after_attach() {
 	local what=$1 rc
-	"$N" attach -n "$ns" -i "$dev" "$LAB_TMP/r1.nacl" >/dev/null 2>"$LAB_TMP/err"
+	"$N" attach -n "$ns" -i "$dev" "$LAB_TMP/r1.nacl" --flow-log >/dev/null 2>"$LAB_TMP/err"
 	rc=$?
 	if [ "$listed" = attached ]; then
 		[ "$rc" = 1 ] || fail "$what: attach over a complete attach: exit $rc"
@@ -119,21 +120,21 @@ kill_at() {
 
 # ---- attach ----
 for step in $ATTACH_STEPS; do
-	expect_exit 137 env NACLEMU_CRASH="$step" "$N" attach -n "$ns" -i "$dev" "$LAB_TMP/r1.nacl"
+	expect_exit 137 env NACLEMU_CRASH="$step" "$N" attach -n "$ns" -i "$dev" "$LAB_TMP/r1.nacl" --flow-log
 	check_state "crash at $step"
 	after_attach "crash at $step"
 done
-T=$(took "$N" attach -n "$ns" -i "$dev" "$LAB_TMP/r1.nacl")
+T=$(took "$N" attach -n "$ns" -i "$dev" "$LAB_TMP/r1.nacl" --flow-log)
 expect_exit 0 "$N" detach -n "$ns" -i "$dev"
 for i in $(seq "$TRIALS"); do
-	kill_at "$T" "$N" attach -n "$ns" -i "$dev" "$LAB_TMP/r1.nacl"
+	kill_at "$T" "$N" attach -n "$ns" -i "$dev" "$LAB_TMP/r1.nacl" --flow-log
 	check_state "attach killed ($i)"
 	after_attach "attach killed ($i)"
 done
 echo "attach ($T ms): $TRIALS kills from outside, $landed while it ran"
 
 # ---- update ----
-expect_exit 0 "$N" attach -n "$ns" -i "$dev" "$LAB_TMP/r1.nacl"
+expect_exit 0 "$N" attach -n "$ns" -i "$dev" "$LAB_TMP/r1.nacl" --flow-log
 for step in $UPDATE_STEPS; do
 	expect_exit 137 env NACLEMU_CRASH="$step" "$N" update -n "$ns" -i "$dev" "$LAB_TMP/r2.nacl"
 	check_state "crash at $step"
@@ -159,7 +160,7 @@ for step in $DETACH_STEPS; do
 	expect_exit 0 "$N" detach -n "$ns" -i "$dev"
 	[ -e "$pins" ] && fail "crash at $step: pins left after the next detach"
 	has_clsact && fail "crash at $step: clsact left after the next detach"
-	expect_exit 0 "$N" attach -n "$ns" -i "$dev" "$LAB_TMP/r1.nacl"
+	expect_exit 0 "$N" attach -n "$ns" -i "$dev" "$LAB_TMP/r1.nacl" --flow-log
 done
 expect_exit 0 "$N" detach -n "$ns" -i "$dev"
 finish

@@ -7,7 +7,7 @@
 # replaced by one as another naclemu build would have written it: layout 1
 # (naclemu 0.1.0: magic "NACL", no version, ifindex at byte 4,
 # created_qdisc at byte 16), layout 2 (the versioned head, clsact only),
-# layout 3 (tcx links, the large compiled rule set) or a future layout 5
+# layout 3 (tcx links, the large compiled rule set), layout 4 (the compact rule set, no flow log) or a future layout 6
 # (the versioned head; tcx links when the head's flags say so).  update, stats, events and run refuse it naming both layouts;
 # status warns and goes on; detach removes the filters or links, the qdisc
 # attach created and the pins.
@@ -46,7 +46,7 @@ fake_meta() {
 
 ifindex=$(ip -n "$ns" -o link show "$dev" | cut -d: -f1)
 ORIG_HOOK=$NACLEMU_HOOK
-for layout in 1 2 3 5; do
+for layout in 1 2 3 4 6; do
 	# Layouts 1 and 2 knew clsact only.
 	hook=$NACLEMU_HOOK
 	case $layout in 1 | 2) hook=clsact ;; esac
@@ -60,7 +60,7 @@ for layout in 1 2 3 5; do
 		# magic "NAME" (0x4e414d45), layout, size 2048, ifindex, flags.
 		fake_meta 2048 "$(le32 0x4e414d45) 0$layout 00 00 08 $(le32 "$ifindex") $(le32 $flags)"
 	fi
-	want="naclemu: $dev was attached by naclemu with state layout $layout; this is layout 4: run 'naclemu detach -n $ns -i $dev' and attach again"
+	want="naclemu: $dev was attached by naclemu with state layout $layout; this is layout 5: run 'naclemu detach -n $ns -i $dev' and attach again"
 
 	expect_exit 2 "$NACLEMU" update -n "$ns" -i "$dev" "$LAB_TMP/a.nacl"
 	expect_eq "$err" "$want" "update of layout $layout"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # tests/e2e/datapath_rollback.sh - a failed attach leaves nothing behind, a
-# failed update leaves the old rules live.
+# failed update leaves the old rules live.  The failing attaches have the
+# flow log on, so that its step (attach.flows) and pin are covered too.
 #
 # NACLEMU_FAULT=STEP makes the datapath library fail at that step
 # (datapath/ops.c calls dp_fault() before each).  For every step of attach:
@@ -17,7 +18,7 @@ lab_need_root
 lab_need_cmds attach update detach status
 command -v bpftool >/dev/null || skip "bpftool is not installed"
 
-ATTACH_STEPS="attach.bpffs attach.load attach.rules attach.meta attach.pin attach.filters attach.intent attach.filter-egress attach.record"
+ATTACH_STEPS="attach.bpffs attach.load attach.rules attach.flows attach.meta attach.pin attach.filters attach.intent attach.filter-egress attach.record"
 UPDATE_STEPS="update.slots update.counters update.intent update.install update.record"
 # On tcx there is no qdisc, so no intent to create one.
 [ "$NACLEMU_HOOK" = tcx ] && ATTACH_STEPS=${ATTACH_STEPS/attach.intent /}
@@ -73,7 +74,7 @@ nothing_left() {
 [ -z "$(our_progs)" ] || skip "naclemu programs with --events-rate $MARK are loaded already"
 for step in $ATTACH_STEPS; do
 	expect_exit 2 env NACLEMU_FAULT="$step" "$NACLEMU" attach -n "$ns" -i "$dev" --events-rate "$MARK" \
-		"$LAB_TMP/a.nacl"
+		"$LAB_TMP/a.nacl" --flow-log
 	case $step in
 	attach.filter-egress)
 		if [ "$NACLEMU_HOOK" = tcx ]; then
@@ -97,7 +98,7 @@ for step in $ATTACH_STEPS; do
 	# With a qdisc there, attach records no intent to create one.
 	[ "$step" = attach.intent ] && continue
 	expect_exit 2 env NACLEMU_FAULT="$step" "$NACLEMU" attach -n "$ns" -i "$dev" --events-rate "$MARK" \
-		"$LAB_TMP/a.nacl"
+		"$LAB_TMP/a.nacl" --flow-log
 	[ -e "$pins" ] && fail "$step (foreign qdisc): pins left"
 	has_clsact || fail "$step: the foreign clsact qdisc was removed"
 	expect_eq "$(filters ingress)" "$foreign" "ingress filters after $step (foreign qdisc)"

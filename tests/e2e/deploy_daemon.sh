@@ -10,6 +10,7 @@
 #   "late" is made, then v-late in it: attached within a second;
 #   the exporter answers while all this happens;
 #   SIGHUP after the rule file changed updates the attached interfaces;
+#   the metrics textfile and the flow log (NODATA of an idle interface) are written;
 #   SIGTERM stops the daemon with exit 0 and leaves them attached.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
@@ -36,13 +37,20 @@ nacls:
     netns: $hostns
     interfaces: "d*"
     rules: rules.nacl
+    flow-log: true
   - name: late
     netns: $latens
     interfaces: v-late
     rules: rules.nacl
 exporter:
   listen: 127.0.0.1:$port
+metrics:
+  textfile: $LAB_TMP/prom
+flow-log:
+  output: $LAB_TMP/flows.log
+  interval: 1
 EOF2
+mkdir -p "$LAB_TMP/prom"
 
 log=$LAB_TMP/daemon.log
 "$NACLEMU" daemon "$cfg" 2>"$log" &
@@ -107,6 +115,10 @@ ip netns add "$latens" && LAB_NETNS+=("$latens")
 ip -n "$latens" link add v-late type veth peer name v-peer || fail "veth v-late"
 until_s 1 attached "$latens" v-late >/dev/null || fail "v-late not attached within a second"
 
+# The metrics textfile and the flow log writer (an idle interface: NODATA records).
+has_series() { grep -q "interface=\"dkeep\"" "$LAB_TMP/prom/naclemu.prom"; }
+has_nodata() { grep -q ' dkeep .* NODATA$' "$LAB_TMP/flows.log"; }
+
 # SIGHUP with changed rules: an update.
 ip -n "$hostns" link add dkeep type veth peer name pkeep
 until_s 1 attached "$hostns" dkeep >/dev/null || fail "dkeep not attached within a second"
@@ -116,6 +128,8 @@ kill -HUP "$dpid"
 newgen() { [ "$("$NACLEMU" status -n "$hostns" -i dkeep --json | jq '.[0].generation')" != "$gen" ]; }
 until_s 3 newgen >/dev/null || fail "SIGHUP did not update dkeep (generation $gen)"
 expect_in "$(cat "$log")" "update dkeep"
+until_s 20 has_series >/dev/null || fail "the metrics textfile has no series of dkeep"
+until_s 5 has_nodata >/dev/null || fail "the flow log has no NODATA record of dkeep: $(tail -3 "$LAB_TMP/flows.log" 2>&1)"
 
 # SIGTERM: exit 0, enforcement stays.
 kill -TERM "$dpid"

@@ -34,6 +34,7 @@ struct harness {
 	int prog[2]; /* [enum naclemu_dir] */
 	int outer_fd;
 	int counters_fd;
+	int flows_fd; /* the flow table's outer map (a table in it with o->flow_entries) */
 	int ncpus;
 	struct naclemu_counter *percpu;
 	struct naclemu_rules *rules; /* what is installed */
@@ -47,9 +48,12 @@ static inline int harness_quiet(enum libbpf_print_level level, const char *fmt, 
 	return 0;
 }
 
+static inline void harness_close(struct harness *h);
+
 /*
  * Returns NULL (with a reason in @why) when BPF cannot be used here.  @o:
- * the load settings (events rate, ring, clock), NULL for attach's defaults.
+ * the load settings (events rate, ring, clock, flow log: then with an empty
+ * flow table in place, as attach makes it), NULL for attach's defaults.
  */
 static inline struct harness *harness_open_with(const struct dp_load_opts *o, char *why,
 						size_t whylen)
@@ -81,6 +85,12 @@ static inline struct harness *harness_open_with(const struct dp_load_opts *o, ch
 	h->prog[NACLEMU_EGRESS] = dp_prog_fd(h->skel, NACLEMU_EGRESS);
 	h->outer_fd = dp_rules_fd(h->skel);
 	h->counters_fd = dp_counters_fd(h->skel);
+	h->flows_fd = dp_flows_fd(h->skel);
+	if (o && o->flow_entries && (ret = dp_flows_install(h->flows_fd, o->flow_entries))) {
+		snprintf(why, whylen, "cannot make the flow table: %s", strerror(-ret));
+		harness_close(h);
+		return NULL;
+	}
 	return h;
 }
 

@@ -190,9 +190,12 @@ static const struct cfg_case cases[] = {
 	  "cfg.yaml:2:9: flow-log.file: unknown key 'file' in flow-log (known: output, interval, "
 	  "format)" },
 	{ "flow-log interval 0", "flow-log:\n  interval: 0\n",
-	  "cfg.yaml:2:13: flow-log.interval: expected an integer 1..86400, got 0" },
-	{ "flow-log interval too long", "flow-log:\n  interval: 86401\n",
-	  "cfg.yaml:2:13: flow-log.interval: expected an integer 0..86400, got 86401" },
+	  "cfg.yaml:2:13: flow-log.interval: expected an integer 1..3600, got 0" },
+	{ "flow-log interval too long", "flow-log:\n  interval: 3601\n",
+	  "cfg.yaml:2:13: flow-log.interval: expected an integer 0..3600, got 3601" },
+	{ "flow-log format unknown field", "flow-log:\n  format: '${srcaddr} ${nope}'\n",
+	  "cfg.yaml:2:11: flow-log.format: column 12: unknown field 'nope' (the fields of flow log "
+	  "versions 2 to 5)" },
 	{ "flow-log output a list", "flow-log:\n  output: [a]\n",
 	  "cfg.yaml:2:11: flow-log.output: expected a non-empty string, got an array" },
 };

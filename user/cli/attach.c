@@ -15,7 +15,8 @@
 static const char attach_usage[] =
 	"Usage: naclemu attach [-n NETNS] -i IFACE RULES [SELECT]\n"
 	"                      [--subnet CIDR]... [--exempt CIDR]... [--vpc CIDR]... [--events-rate N]\n"
-	"                      [--hook tcx|clsact|auto] [--force]\n"
+	"                      [--hook tcx|clsact|auto] [--flow-log [--flow-log-entries N]]\n"
+	"                      [--force]\n"
 	"\n"
 	"Load the NACL datapath and attach it to both directions of IFACE:\n"
 	"inbound rules at ingress, outbound rules at egress, with tcx links\n"
@@ -36,6 +37,10 @@ static const char attach_usage[] =
 	"      --events-rate N drop events per second and CPU, 0 = off (default 1000)\n"
 	"      --hook HOOK     tcx, clsact, or auto (default: tcx where the kernel\n"
 	"                      has it; the environment variable NACLEMU_HOOK too)\n"
+	"      --flow-log      account traffic per flow for 'naclemu flowlog' (off by\n"
+	"                      default: then it costs nothing)\n"
+	"      --flow-log-entries N  flows the table holds per window, 16..1048576\n"
+	"                      (default 16384; implies --flow-log)\n"
 	CLI_FORCE_HELP
 	"  -v, --verbose       show libbpf messages and the verifier log\n"
 	"\n"
@@ -43,8 +48,8 @@ static const char attach_usage[] =
 	"that session's packets on the interface that carries it, naming the rule.\n"
 	"\n"
 	"Exit status: 0 attached, 1 invalid rules or arguments (or already\n"
-	"attached: use update; or the lock-out guard refused), 2 system failure (not root, no such interface,\n"
-	"BPF refused).\n"
+	"attached: use update; or the lock-out guard refused), 2 system\n"
+	"failure (not root, no such interface, BPF refused).\n"
 	"\n"
 	"Example:\n"
 	"  naclemu attach -i eth1 examples/web-server.nacl --subnet 192.0.2.0/24\n";
@@ -75,6 +80,16 @@ int attach_parse_opt(const char *cmd, int c, const char *arg, struct attach_req 
 	case CLI_OPT_HOOK:
 		if (dp_hook_parse(arg, &req->hook))
 			return nacl_usage_error(cmd, "--hook wants tcx, clsact or auto, not '%s'", arg);
+		return NACL_EXIT_OK;
+	case CLI_OPT_FLOW_LOG:
+		if (!req->flow_entries)
+			req->flow_entries = NACLEMU_FLOW_ENTRIES;
+		return NACL_EXIT_OK;
+	case CLI_OPT_FLOW_ENTRIES:
+		if (nacl_parse_u32(arg, NACLEMU_FLOW_ENTRIES_MAX, &req->flow_entries) ||
+		    req->flow_entries < NACLEMU_FLOW_ENTRIES_MIN)
+			return nacl_usage_error(cmd, "--flow-log-entries wants %d..%d, not '%s'",
+						NACLEMU_FLOW_ENTRIES_MIN, NACLEMU_FLOW_ENTRIES_MAX, arg);
 		return NACL_EXIT_OK;
 	default:
 		return 1;
@@ -180,10 +195,11 @@ int cli_attach(const char *cmd, const struct attach_req *req, FILE *out)
 	if (res.note[0])
 		pr_warn("%s", res.note);
 	if (!exit)
-		fprintf(out, "attached to %s (netns %s, %s): %zu inbound, %zu outbound rules from %s%s%s\n",
+		fprintf(out, "attached to %s (netns %s, %s): %zu inbound, %zu outbound rules from %s%s%s%s\n",
 			res.target.ifname, dp_netns_label(res.target.netns), dp_hook_name(res.hook),
 			res.rules[NACLEMU_INGRESS], res.rules[NACLEMU_EGRESS], req->rules_path,
-			res.acl_id[0] ? ", " : "", res.acl_id);
+			res.acl_id[0] ? ", " : "", res.acl_id,
+			req->flow_entries ? ", flow log on" : "");
 	free(rs);
 	return exit;
 }

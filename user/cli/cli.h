@@ -145,6 +145,8 @@ void cli_extra_view(const struct cli_extra *c, struct nacl_extra *x);
 /* attach's long options, for the option tables of attach and run. */
 #define CLI_OPT_HOOK 0x110
 #define CLI_OPT_FORCE 0x111
+#define CLI_OPT_FLOW_LOG 0x113
+#define CLI_OPT_FLOW_ENTRIES 0x112
 #define CLI_ATTACH_OPTIONS                                          \
 	{ "netns", required_argument, NULL, 'n' },                  \
 	{ "interface", required_argument, NULL, 'i' },              \
@@ -154,6 +156,8 @@ void cli_extra_view(const struct cli_extra *c, struct nacl_extra *x);
 	{ "vpc", required_argument, NULL, 'V' },                    \
 	{ "events-rate", required_argument, NULL, 'r' },            \
 	{ "hook", required_argument, NULL, CLI_OPT_HOOK },          \
+	{ "flow-log", no_argument, NULL, CLI_OPT_FLOW_LOG },        \
+	{ "flow-log-entries", required_argument, NULL, CLI_OPT_FLOW_ENTRIES }, \
 	{ "force", no_argument, NULL, CLI_OPT_FORCE }
 
 /* attach_req_init() - @req with attach's defaults: 1000 events per second, hook auto. */
@@ -268,6 +272,14 @@ int cli_read_rules_quiet(const char *path, const struct nacl_select *sel,
 /* cli_verdict_rule() - "rule 120", or "rule * (default, 32767)". */
 const char *cli_verdict_rule(const struct nacl_verdict *v, char buf[32]);
 
+/*
+ * cli_count_opt() - --count N of @cmd (N >= 1 @what, up to UINT32_MAX)
+ * into @count; cli_timeout_opt() - --timeout SECONDS (a decimal > 0, at
+ * most @max) into @timeout.  Both return an exit status.
+ */
+int cli_count_opt(const char *cmd, const char *what, const char *arg, __u64 *count);
+int cli_timeout_opt(const char *cmd, const char *arg, double max, double *timeout);
+
 int cmd_check(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_flow(int argc, char **argv);
@@ -285,6 +297,7 @@ int cmd_exporter(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_confirm(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
+int cmd_flowlog(int argc, char **argv);
 
 /*
  * cli_diff_regions_text() - the table of regions whose verdict changes, as

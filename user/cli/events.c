@@ -15,25 +15,24 @@
 #include "output/stream.h"
 #include "datapath/datapath.h"
 
-/* --count N and --timeout SECONDS, shared by events and run. */
-static int parse_count(const char *cmd, const char *arg, __u64 *count)
+int cli_count_opt(const char *cmd, const char *what, const char *arg, __u64 *count)
 {
 	__u32 v;
 
 	if (nacl_parse_u32(arg, UINT32_MAX, &v) || !v)
-		return nacl_usage_error(cmd, "--count wants a number of events >= 1, not '%s'", arg);
+		return nacl_usage_error(cmd, "--count wants a number of %s >= 1, not '%s'", what, arg);
 	*count = v;
 	return NACL_EXIT_OK;
 }
 
-static int parse_timeout(const char *cmd, const char *arg, double *timeout)
+int cli_timeout_opt(const char *cmd, const char *arg, double max, double *timeout)
 {
 	char *end;
 	double v;
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v > 0) || v > EV_TIMEOUT_MAX)
+	if (errno || end == arg || *end || !(v > 0) || v > max)
 		return nacl_usage_error(cmd, "--timeout wants seconds, more than 0 (e.g. 10 or 0.5), not '%s'",
 					arg);
 	*timeout = v;
@@ -85,8 +84,8 @@ static int events_parse_opt(const char *cmd, int c, const char *arg, struct stre
 {
 	switch (c) {
 	case 'j': s->json = true; return NACL_EXIT_OK;
-	case 'c': return parse_count(cmd, arg, &s->count);
-	case 't': return parse_timeout(cmd, arg, &s->timeout);
+	case 'c': return cli_count_opt(cmd, "events", arg, &s->count);
+	case 't': return cli_timeout_opt(cmd, arg, EV_TIMEOUT_MAX, &s->timeout);
 	default: return 1;
 	}
 }
@@ -180,8 +179,8 @@ int cmd_events(int argc, char **argv)
 static const char run_usage[] =
 	"Usage: naclemu run [-n NETNS] -i IFACE RULES [SELECT] [--subnet CIDR]...\n"
 	"                   [--exempt CIDR]... [--vpc CIDR]... [--events-rate N]\n"
-	"                   [--hook tcx|clsact|auto] [--force] [--json] [--count N]\n"
-	"                   [--timeout SECONDS]\n"
+	"                   [--hook tcx|clsact|auto] [--flow-log [--flow-log-entries N]]\n"
+	"                   [--force] [--json] [--count N] [--timeout SECONDS]\n"
 	"\n"
 	"attach + events in the foreground: attach RULES to IFACE, print the\n"
 	"drops as 'naclemu events' does, and detach when it ends: on SIGINT\n"

@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "stats", cmd_stats, "packets and bytes per rule of an attached interface" },
 	{ "events", cmd_events, "stream the drops of attached interfaces as they happen" },
 	{ "run", cmd_run, "attach, stream the drops, detach on exit" },
+	{ "flowlog", cmd_flowlog, "write AWS VPC Flow Log records of the traffic" },
 	{ "metrics", cmd_metrics, "the counters of attached interfaces for Prometheus" },
 	{ "exporter", cmd_exporter, "serve those counters over HTTP at /metrics" },
 	{ "apply", cmd_apply, "make the host match a configuration file" },

@@ -166,6 +166,10 @@ static void status_one(const struct dp_target *t, struct dp_state *st, struct st
 		json_object_set_new(o, "events_lost", json_integer((json_int_t)tot.lost.packets));
 		json_object_set_new(o, "events_suppressed",
 				    json_integer((json_int_t)tot.suppressed.packets));
+		json_object_set_new(o, "flow_log", json_boolean(st->meta.flow_entries));
+		json_object_set_new(o, "flow_log_entries", json_integer(st->meta.flow_entries));
+		json_object_set_new(o, "flows_lost", json_integer((json_int_t)dp_slot_count(
+								  st, NACLEMU_SLOT_FLOWS_LOST).packets));
 		json_array_append_new(ctx->arr, o);
 		return;
 	}
@@ -189,6 +193,11 @@ static void status_one(const struct dp_target *t, struct dp_state *st, struct st
 	       st->meta.head.flags & NACLEMU_META_MANAGED ? ", managed by apply" : "");
 	if (ahead.n[NACLEMU_INGRESS] || ahead.n[NACLEMU_EGRESS])
 		ahead_print(&ahead);
+	if (st->meta.flow_entries)
+		printf("  flow log on (%u entries), flows lost %llu\n", st->meta.flow_entries,
+		       (unsigned long long)dp_slot_count(st, NACLEMU_SLOT_FLOWS_LOST).packets);
+	else
+		printf("  flow log off\n");
 	printf("  exempt %llu, subnet %llu, malformed %llu, events lost %llu, suppressed %llu\n",
 	       (unsigned long long)tot.exempt.packets, (unsigned long long)tot.subnet.packets,
 	       (unsigned long long)tot.malformed.packets, (unsigned long long)tot.lost.packets,
@@ -278,7 +287,9 @@ static const char stats_usage[] =
 	"default deny as rule 32767 (IPv4) and 32768 (IPv6); traffic not\n"
 	"filtered (exempt), with peers inside --subnet (subnet), malformed\n"
 	"packets (dropped), and the drop events not delivered (one per dropped\n"
-	"skb): lost to a full ring buffer, or suppressed by --events-rate.\n"
+	"skb): lost to a full ring buffer, or suppressed by --events-rate; with\n"
+	"the flow log on, the packets whose flow the full flow table could not\n"
+	"take (flows lost).\n"
 	"Rules that kept their number and content through 'update' kept their\n"
 	"counts.\n"
 	"\n"
@@ -371,6 +382,9 @@ static void stats_text(const struct dp_target *t, const struct dp_state *st)
 	       (unsigned long long)dp_slot_count(st, NACLEMU_SLOT_EVENTS_LOST).packets);
 	printf("%-58s %9llu\n", "events suppressed",
 	       (unsigned long long)dp_slot_count(st, NACLEMU_SLOT_EVENTS_SUPPRESSED).packets);
+	if (st->meta.flow_entries)
+		printf("%-58s %9llu\n", "flows lost",
+		       (unsigned long long)dp_slot_count(st, NACLEMU_SLOT_FLOWS_LOST).packets);
 }
 
 static json_t *stats_json(const struct dp_target *t, const struct dp_state *st)
@@ -415,6 +429,9 @@ static json_t *stats_json(const struct dp_target *t, const struct dp_state *st)
 			    json_integer((json_int_t)dp_slot_count(st, NACLEMU_SLOT_EVENTS_LOST).packets));
 	json_object_set_new(doc, "events_suppressed",
 			    json_integer((json_int_t)dp_slot_count(st, NACLEMU_SLOT_EVENTS_SUPPRESSED).packets));
+	json_object_set_new(doc, "flow_log", json_boolean(st->meta.flow_entries));
+	json_object_set_new(doc, "flows_lost",
+			    json_integer((json_int_t)dp_slot_count(st, NACLEMU_SLOT_FLOWS_LOST).packets));
 	return doc;
 }
 

@@ -57,6 +57,7 @@ struct dp_target;
 #define DP_PIN_EVENTS "events" /* the drop events ring buffer */
 #define DP_PIN_LINK_IN "link_ingress"  /* tcx: our link on ingress */
 #define DP_PIN_LINK_OUT "link_egress"  /* tcx: our link on egress */
+#define DP_PIN_FLOWS "flows" /* the flow table's outer map, with the flow log on */
 
 /*
  * enum dp_hook - where the programs run (--hook).  DP_HOOK_AUTO: tcx where
@@ -110,13 +111,17 @@ int dp_fault(const char *step);
  * struct dp_load_opts - the read-only settings of a load.
  * @events_rate: drop events per second and CPU, 0 = off (--events-rate).
  * @events_ring: bytes of the events ring buffer, 0 = NACLEMU_EVENTS_RING.
- * @coarse_clock: 1 or 0 forces the events' clock; -1 probes the kernel for
- *                bpf_ktime_get_coarse_ns() (5.11+), as attach does.
+ * @coarse_clock: 1 or 0 forces the events' and flows' clock; -1 probes the
+ *                kernel for bpf_ktime_get_coarse_ns() (5.11+), as attach does.
+ * @flow_entries: the flow table's size with the flow log on
+ *                (NACLEMU_FLOW_ENTRIES_MIN..NACLEMU_FLOW_ENTRIES_MAX), 0 = off
+ *                (the verifier drops the accounting as dead code).
  */
 struct dp_load_opts {
 	__u32 events_rate;
 	__u32 events_ring;
 	int coarse_clock;
+	__u32 flow_entries;
 };
 
 /*
@@ -134,6 +139,8 @@ int dp_prog_fd(const struct naclemu *skel, enum naclemu_dir dir);
 int dp_rules_fd(const struct naclemu *skel);
 int dp_counters_fd(const struct naclemu *skel);
 int dp_frags_fd(const struct naclemu *skel);
+/* The outer map of the flow table (its one slot is empty until dp_flows_install()). */
+int dp_flows_fd(const struct naclemu *skel);
 
 /* ---- rule sets and counters ---------------------------------------------- */
 
@@ -377,6 +384,7 @@ __u32 dp_obj_id(int fd);
  *           on the interface that carries it (dp_guard_check()).
  * @force: --force, for the command: leave @session NULL.
  * @managed: record NACLEMU_META_MANAGED (attached by `naclemu apply`).
+ * @flow_entries: --flow-log-entries with --flow-log, 0 without (off).
  */
 struct attach_req {
 	const char *netns;
@@ -392,6 +400,7 @@ struct attach_req {
 	const struct nacl_session *session;
 	bool force;
 	bool managed;
+	__u32 flow_entries;
 };
 
 /*
@@ -478,6 +487,43 @@ int dp_set_managed(const struct dp_target *t, bool managed, struct dp_error *e);
 int dp_apply_lock(int *lock_fd, struct dp_error *e);
 /* dp_unlock() - release a lock of dp_apply_lock() or dp_lock() (-1 is fine). */
 void dp_unlock(int lock_fd);
+/* ---- the flow log (datapath/flows.c) ------------------------------------- */
+
+struct flowlog_flow;
+
+/* dp_flows_create() - a new, empty flow table of @entries: its fd, or -errno. */
+int dp_flows_create(__u32 entries);
+
+/*
+ * dp_flows_install() - make a new, empty flow table of @entries the live
+ * one of the outer map @outer_fd (attach, and each window's swap).
+ */
+int dp_flows_install(int outer_fd, __u32 entries);
+
+/*
+ * dp_flows_get() - the flow table's outer map of @st: an fd, -ENOTSUP when
+ * the interface was attached without --flow-log, -EUCLEAN when its pin is
+ * missing.
+ */
+int dp_flows_get(const struct dp_state *st);
+
+/*
+ * dp_flows_lock() - become the one reader of @st's flow table: an fd
+ * holding the lock (flock on the pin folder, released when closed or at
+ * exit), or -EBUSY when another reader holds it.
+ */
+int dp_flows_lock(const struct dp_state *st);
+
+/*
+ * dp_flows_take() - end a window: swap an empty table of @entries in and
+ * read the old one whole, once no program can write it any more (the
+ * swap waits for them): *@flows (malloc'ed, each key once, values summed
+ * over CPUs, CLOCK_MONOTONIC times), *@n.  0, or -errno (-EPROTO: the live
+ * table is not of this build's shape).  On a failure after the swap the
+ * old window's flows are lost: the caller reports the error (`flowlog`
+ * with -i ends on it, without -i it warns and goes on).
+ */
+int dp_flows_take(int outer_fd, __u32 entries, struct flowlog_flow **flows, size_t *n);
 
 /* ---- reading counters ----------------------------------------------------- */
 

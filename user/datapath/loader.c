@@ -5,6 +5,7 @@
  * `make bench` and the tests all load it alike.
  */
 #include <errno.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -22,7 +23,7 @@ int dp_load(const struct dp_load_opts *o, struct naclemu **skel)
 {
 	static const struct dp_load_opts defaults = { .events_rate = 1000, .coarse_clock = -1 };
 	struct naclemu *s;
-	int ret;
+	int ret, tmpl;
 
 	if (!o)
 		o = &defaults;
@@ -35,8 +36,21 @@ int dp_load(const struct dp_load_opts *o, struct naclemu **skel)
 	s->rodata->events_coarse_clock = o->coarse_clock < 0 ? probe_coarse_clock() :
 				       o->coarse_clock > 0;
 	ret = o->events_ring ? bpf_map__set_max_entries(s->maps.naclemu_events, o->events_ring) : 0;
+	/*
+	 * The flow table's template: a table of the size dp_flows_install()
+	 * will make (a map-in-map checks max_entries); off, a one-entry one,
+	 * so that the load allocates nothing for it.
+	 */
+	s->rodata->flow_log = o->flow_entries > 0;
+	tmpl = ret ? -1 : dp_flows_create(o->flow_entries ? o->flow_entries : 1);
+	if (!ret && tmpl < 0)
+		ret = tmpl;
+	if (!ret)
+		ret = bpf_map__set_inner_map_fd(s->maps.naclemu_flows, tmpl);
 	if (!ret)
 		ret = naclemu__load(s);
+	if (tmpl >= 0)
+		close(tmpl);
 	if (ret) {
 		naclemu__destroy(s);
 		return ret;
@@ -69,4 +83,9 @@ int dp_counters_fd(const struct naclemu *skel)
 int dp_frags_fd(const struct naclemu *skel)
 {
 	return bpf_map__fd(skel->maps.naclemu_frags);
+}
+
+int dp_flows_fd(const struct naclemu *skel)
+{
+	return bpf_map__fd(skel->maps.naclemu_flows);
 }

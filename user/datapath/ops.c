@@ -129,14 +129,18 @@ static void meta_fill(struct naclemu_meta *m, const struct attach_req *req,
 	m->nexempt = req->nexempt;
 	m->events_rate = req->events_rate;
 	m->nvpc = req->nvpc;
+	m->flow_entries = req->flow_entries;
 	memcpy(m->vpc, req->vpc, sizeof(m->vpc));
 	memcpy(m->subnet, req->subnet, sizeof(m->subnet));
 	memcpy(m->exempt, req->exempt, sizeof(m->exempt));
 	m->attach_time = m->update_time = now_s();
 }
 
-/* Pin everything but the record, then the record: see recover.c. */
-static int pin_everything(struct naclemu *skel, const struct dp_pins *p)
+/*
+ * Pin everything but the record, then the record: see recover.c.  The
+ * flow table's outer map only with the flow log on (@flows).
+ */
+static int pin_everything(struct naclemu *skel, const struct dp_pins *p, bool flows)
 {
 	const struct {
 		const char *name;
@@ -153,6 +157,8 @@ static int pin_everything(struct naclemu *skel, const struct dp_pins *p)
 	/* tcx links are pinned by attach_links(), as each is made. */
 	int ret;
 
+	if (flows && (ret = dp_pins_pin(p, DP_PIN_FLOWS, dp_flows_fd(skel))))
+		return ret;
 	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++)
 		if ((ret = dp_pins_pin(p, objs[i].name, objs[i].fd)))
 			return ret;
@@ -257,7 +263,8 @@ static int attach_load(const struct attach_req *req, const struct nacl_ruleset *
 		       struct naclemu_rules *rules, struct attach_undo *u, struct dp_result *res,
 		       struct dp_error *e)
 {
-	struct dp_load_opts lo = { .events_rate = req->events_rate, .coarse_clock = -1 };
+	struct dp_load_opts lo = { .events_rate = req->events_rate, .coarse_clock = -1,
+				   .flow_entries = req->flow_entries };
 	__u32 fresh[COMPILE_MAX_FRESH], cursor = 0;
 	int ret = fault("attach.load", e);
 
@@ -280,6 +287,15 @@ static int attach_load(const struct attach_req *req, const struct nacl_ruleset *
 	}
 	if (ret)
 		return ret;
+	if (req->flow_entries) {
+		ret = fault("attach.flows", e);
+		if (!ret && (ret = dp_flows_install(dp_flows_fd(u->skel), req->flow_entries)))
+			return dp_fail(e, NACL_EXIT_SYSTEM, ret,
+				       "cannot make the flow table of %u entries: %s",
+				       req->flow_entries, strerror(-ret));
+		if (ret)
+			return ret;
+	}
 	meta_fill(&u->meta, req, rs, u->ifindex, u->hook, cursor);
 	snprintf(u->meta.netns, sizeof(u->meta.netns), "%s", res->target.netns);
 	u->meta_fd = bpf_map__fd(u->skel->maps.naclemu_meta);
@@ -386,7 +402,7 @@ int dp_attach(const struct attach_req *req, const struct nacl_ruleset *rs,
 
 	ret = fault("attach.pin", e);
 	if (!ret && !(ret = dp_pins_open(t, true, &u.pins)) &&
-	    (ret = pin_everything(u.skel, &u.pins)))
+	    (ret = pin_everything(u.skel, &u.pins, req->flow_entries > 0)))
 		dp_fail(e, NACL_EXIT_SYSTEM, ret, "cannot pin the state in %s: %s", t->dir,
 			strerror(-ret));
 	else if (ret && !e->err)

@@ -42,7 +42,7 @@
 
 static const char *const pin_names[] = {
 	DP_PIN_LINK_IN, DP_PIN_LINK_OUT, DP_PIN_PROG_IN, DP_PIN_PROG_OUT, DP_PIN_RULES,
-	DP_PIN_COUNTERS, DP_PIN_FRAGS,   DP_PIN_EVENTS,  DP_PIN_META,
+	DP_PIN_COUNTERS, DP_PIN_FRAGS,   DP_PIN_EVENTS,  DP_PIN_FLOWS,   DP_PIN_META,
 };
 
 /* One folder below @parent: opened, or created first when @create. */

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "deploy/config.h"
+#include "output/flowlog_run.h"
 #include "rules/jdoc.h"
 #include "rules/yaml.h"
 
@@ -446,12 +447,24 @@ static int read_daemon_options(struct cload *c, const json_t *root, const struct
 		    (ret = get_str(c, v, &p, "output", &cfg->flowlog_output)) ||
 		    (ret = get_str(c, v, &p, "format", &cfg->flowlog_format)))
 			return ret;
+		if (cfg->flowlog_format) {
+			struct flowlog_spec spec;
+			char err[FLOWLOG_ERR_LEN];
+			struct nacl_jpath fp = nacl_jp_key(&p, "format");
+
+			flowlog_spec_init(&spec);
+			/* The library speaks of the option; here it is this key. */
+			if (flowlog_spec_format(&spec, cfg->flowlog_format, err))
+				return nacl_jfail(&c->d, &fp, "%s",
+						  strncmp(err, "--format: ", 10) ? err : err + 10);
+		}
 		if (!json_object_get(v, "interval"))
 			return 0;
-		ret = get_uint(c, v, &p, "interval", 86400, &cfg->flowlog_interval);
+		ret = get_uint(c, v, &p, "interval", FLOWLOG_INTERVAL_MAX, &cfg->flowlog_interval);
 		if (!ret && !cfg->flowlog_interval) {
 			p = nacl_jp_key(&p, "interval");
-			return nacl_jfail(&c->d, &p, "expected an integer 1..86400, got 0");
+			return nacl_jfail(&c->d, &p, "expected an integer 1..%d, got 0",
+					  FLOWLOG_INTERVAL_MAX);
 		}
 		return ret;
 	}

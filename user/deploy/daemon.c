@@ -161,7 +161,7 @@ static void schedule_retry(struct daemon *d)
 }
 
 /* One step as a plan of its own: a failure undoes that step, not the others. */
-static bool run_step(struct daemon *d, struct deploy_plan *plan, size_t i)
+static bool run_step(struct deploy_plan *plan, size_t i)
 {
 	struct deploy_step *s = &plan->steps[i];
 	struct deploy_plan one = { .cfg = plan->cfg, .steps = s, .n = 1 };
@@ -202,7 +202,7 @@ static void converge(struct daemon *d)
 		failed = 1;
 	}
 	for (size_t i = 0; i < plan.n; i++)
-		failed += !run_step(d, &plan, i);
+		failed += !run_step(&plan, i);
 	deploy_plan_free(&plan);
 	dp_unlock(lock_fd);
 	if (failed)
@@ -214,7 +214,7 @@ static void converge(struct daemon *d)
 }
 
 /* An interface went: detach it if the daemon manages it (its pins would stay). */
-static void link_gone(struct daemon *d, const struct dp_watch_event *ev)
+static void link_gone(const struct dp_watch_event *ev)
 {
 	struct dp_detached det;
 	struct dp_target t;
@@ -237,7 +237,6 @@ static void link_gone(struct daemon *d, const struct dp_watch_event *ev)
 		dlog("detach %s (netns %s): the interface is gone", t.ifname,
 		     dp_netns_label(t.netns));
 	dp_unlock(lock_fd);
-	(void)d;
 }
 
 /* Whether @ev may change what the configuration names. */
@@ -263,7 +262,7 @@ static void watch_drain(struct daemon *d)
 
 	while (dp_watch_next(d->w, 0, &ev) == 1) {
 		if (ev.kind == DP_WATCH_LINK_DEL)
-			link_gone(d, &ev);
+			link_gone(&ev);
 		else if (relevant(d, &ev))
 			mark_dirty(d);
 	}

@@ -102,6 +102,7 @@ static void snapshot_req(const struct deploy_snapshot *s, struct attach_req *req
 	req->events_rate = s->meta.events_rate;
 	req->hook = dp_hook_of(&s->meta.head);
 	req->managed = s->meta.head.flags & NACLEMU_META_MANAGED;
+	req->flow_entries = s->meta.flow_entries;
 }
 
 /* Whether the live state @now has the options of @s (those fixed at attach). */
@@ -111,7 +112,8 @@ static bool same_options(const struct naclemu_meta *a, const struct naclemu_meta
 	       !memcmp(a->subnet, b->subnet, sizeof(a->subnet[0]) * a->nsubnet) &&
 	       !memcmp(a->exempt, b->exempt, sizeof(a->exempt[0]) * a->nexempt) &&
 	       !memcmp(a->vpc, b->vpc, sizeof(a->vpc[0]) * a->nvpc) &&
-	       a->events_rate == b->events_rate && dp_hook_of(&a->head) == dp_hook_of(&b->head);
+	       a->events_rate == b->events_rate && dp_hook_of(&a->head) == dp_hook_of(&b->head) &&
+	       a->flow_entries == b->flow_entries;
 }
 
 /* Whether two compiled rule sets hold the same rules (slots and generation aside). */
@@ -277,6 +279,10 @@ static void entry_meta(const struct deploy_entry *en, const struct naclemu_meta 
 	m->head.flags = en->hook == DP_HOOK_TCX	   ? NACLEMU_META_HOOK_TCX :
 			en->hook == DP_HOOK_CLSACT ? 0 :
 						     live->head.flags & NACLEMU_META_HOOK_TCX;
+	/* flow-log: true keeps the table size the interface has, else the default. */
+	m->flow_entries = !en->flow_log	    ? 0 :
+			  live->flow_entries ? live->flow_entries :
+					       NACLEMU_FLOW_ENTRIES;
 }
 
 /* What of the options differs, for people: "events-rate 1000 -> 10, subnet". */
@@ -295,6 +301,9 @@ static void options_why(const struct naclemu_meta *was, const struct naclemu_met
 		WHY("%svpc", *buf ? ", " : "");
 	if (was->events_rate != want->events_rate)
 		WHY("%sevents-rate %u -> %u", *buf ? ", " : "", was->events_rate, want->events_rate);
+	if (!was->flow_entries != !want->flow_entries)
+		WHY("%sflow-log %s -> %s", *buf ? ", " : "", was->flow_entries ? "on" : "off",
+		    want->flow_entries ? "on" : "off");
 	if (dp_hook_of(&was->head) != dp_hook_of(&want->head))
 		WHY("%shook %s -> %s", *buf ? ", " : "", dp_hook_name(dp_hook_of(&was->head)),
 		    dp_hook_name(dp_hook_of(&want->head)));
@@ -514,6 +523,7 @@ static void entry_req(const struct deploy_step *s, struct attach_req *req)
 	req->events_rate = en->events_rate;
 	req->hook = en->hook;
 	req->managed = true;
+	req->flow_entries = en->flow_log ? NACLEMU_FLOW_ENTRIES : 0;
 }
 
 /* One step; an exit status. */

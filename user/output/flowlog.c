@@ -258,10 +258,10 @@ static int key_cmp(const void *a, const void *b)
 	return memcmp(&x->key, &y->key, sizeof(x->key));
 }
 
-/* Unix seconds of a CLOCK_BOOTTIME time, rounded down. */
-static __s64 unix_sec(__u64 boot_ns, __s64 offset_ns)
+/* Unix seconds of a time of the flow table's clock, rounded down. */
+static __s64 unix_sec(__u64 clock_ns, __s64 offset_ns)
 {
-	__s64 ns = (__s64)boot_ns + offset_ns;
+	__s64 ns = (__s64)clock_ns + offset_ns;
 
 	return ns >= 0 ? ns / 1000000000 : -((-ns + 999999999) / 1000000000);
 }

@@ -7,7 +7,7 @@
  *  - the record layout: what --format and --field ask for (struct
  *    flowlog_spec), parsed with flowlog_spec_format() and
  *    flowlog_spec_field();
- *  - the window builder: two snapshots of one interface's table, summed
+ *  - the window builder: two readings of one interface's table, summed
  *    over CPUs, and the window's bounds in, the window's records out
  *    (flowlog_window_build());
  *  - the writer: records as text lines (flowlog_write()) into an output
@@ -16,9 +16,12 @@
  * A command runs: flowlog_spec_init(), flowlog_spec_format() and
  * flowlog_spec_field() for its options, flowlog_out_open(); then every
  * window, for each interface, flowlog_sum_cpus() over each entry read,
- * flowlog_window_build() against the previous snapshot, flowlog_out_window(),
+ * flowlog_window_build() against the previous reading, flowlog_out_window(),
  * flowlog_records_free(); flowlog_out_reopen() when SIGHUP came;
- * flowlog_out_close() at the end.
+ * flowlog_out_close() at the end.  `naclemu flowlog` (flowlog_run.c)
+ * takes a new table each window (datapath/flows.c), so its previous
+ * reading is always empty but for the flows lost counter; the builder
+ * also takes cumulative readings of one table.
  */
 #ifndef NACLEMU_OUTPUT_FLOWLOG_H
 #define NACLEMU_OUTPUT_FLOWLOG_H
@@ -151,7 +154,8 @@ void flowlog_sum_cpus(const struct naclemu_flow_val *percpu, unsigned int ncpu,
 /*
  * struct flowlog_window - the aggregation interval: @start and @end in
  * Unix seconds (@start <= @end), @offset_ns what turns a flow's
- * CLOCK_BOOTTIME nanoseconds into CLOCK_REALTIME (ev_clock_offset()).
+ * clock's nanoseconds (the flow table's, CLOCK_MONOTONIC) into
+ * CLOCK_REALTIME.
  */
 struct flowlog_window {
 	__s64 start;

@@ -80,6 +80,7 @@ static void collect_iface(const struct dp_target *t, const struct dp_state *st,
 	}
 	f->lost = dp_slot_count(st, NACLEMU_SLOT_EVENTS_LOST).packets;
 	f->suppressed = dp_slot_count(st, NACLEMU_SLOT_EVENTS_SUPPRESSED).packets;
+	f->flows_lost = dp_slot_count(st, NACLEMU_SLOT_FLOWS_LOST).packets;
 }
 
 struct collect_ctx {
@@ -237,6 +238,10 @@ int prom_render(const struct prom_snapshot *s, FILE *out)
 	iface_family(out, s, "naclemu_events_lost_total", "counter",
 		     "Drop events not delivered: the ring buffer was full.",
 		     offsetof(struct prom_iface, lost));
+	iface_family(out, s, "naclemu_flows_lost_total", "counter",
+		     "Packets the flow log could not account: their new flow found the "
+		     "flow table full (SKIPDATA records).",
+		     offsetof(struct prom_iface, flows_lost));
 	iface_family(out, s, "naclemu_rules_generation", "gauge",
 		     "Generation of the live rule set: 1 at attach, one more per update.",
 		     offsetof(struct prom_iface, generation));

@@ -38,7 +38,8 @@ struct prom_rule {
  * moment.  @netns: "root" for the caller's namespace, as elsewhere.
  * @rules_path: the rules file attach or update read.  @exempt, @subnet,
  * @malformed: by direction (NACLEMU_DIR_*).  @lost, @suppressed: drop
- * events.  @rule: @nrules series, direction by direction, by number, each
+ * events.  @flows_lost: packets the flow log could not account (0 with
+ * the flow log off).  @rule: @nrules series, direction by direction, by number, each
  * direction's default last.
  */
 struct prom_iface {
@@ -50,6 +51,7 @@ struct prom_iface {
 	struct naclemu_counter exempt[NACLEMU_NDIRS], subnet[NACLEMU_NDIRS];
 	struct naclemu_counter malformed[NACLEMU_NDIRS];
 	__u64 lost, suppressed;
+	__u64 flows_lost;
 	size_t nrules;
 	struct prom_rule rule[NACLEMU_NDIRS * (2 * NACLEMU_MAX_RULES + 1)];
 };
