@@ -52,7 +52,7 @@ expect_in "$err" "no apply waits for a confirm"
 expect_exit 0 "$NACLEMU" apply --confirm 2 "$B"
 expect_in "$out" "naclemu confirm"
 is_state "$B" || fail "B is not in force after its apply"
-until_ok 4 is_state "$A" || fail "the state of A did not come back within 4 s"
+until_ok 3 is_state "$A" || fail "the state of A did not come back within 3 s (--confirm 2)"
 attached a2 >/dev/null 2>&1 && fail "a2 is still attached after the rollback"
 expect_exit 1 "$NACLEMU" confirm
 expect_in "$err" "restored the state before"
@@ -63,7 +63,7 @@ apid=$!
 until_ok 10 attached a2 || fail "the apply of B did not attach a2"
 kill -KILL "$apid" 2>/dev/null
 wait "$apid" 2>/dev/null
-until_ok 5 is_state "$A" || fail "the state of A did not come back after the apply was killed"
+until_ok 3 is_state "$A" || fail "the state of A did not come back within 3 s after the apply was killed"
 
 # 3. Confirmed: B stays past the deadline.
 expect_exit 0 "$NACLEMU" apply --confirm 3 "$B"
