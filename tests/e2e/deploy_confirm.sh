@@ -9,7 +9,8 @@
 #   B with --confirm 2, its process killed with SIGKILL as soon as its
 #   change shows: the state of A is back all the same;
 #   B with --confirm 3 and `confirm`: B stays past the deadline;
-#   a second --confirm while one is pending is refused;
+#   a second --confirm, or a plain apply, while one is pending is refused;
+#   a watchdog killed is reported by confirm and blocks nothing;
 #   `confirm` with nothing pending exits 1.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
@@ -76,7 +77,22 @@ is_state "$B" || fail "B did not stay after confirm"
 expect_exit 0 "$NACLEMU" apply --confirm 30 "$A"
 expect_exit 1 "$NACLEMU" apply --confirm 5 "$B"
 expect_in "$err" "waits for 'naclemu confirm'"
+# A plain apply too: the watchdog would undo it at the deadline.
+expect_exit 1 "$NACLEMU" apply "$B"
+expect_in "$err" "waits for 'naclemu confirm'"
 is_state "$A" || fail "a refused apply changed the state"
+expect_exit 0 "$NACLEMU" confirm
+
+# 4b. A watchdog killed: confirm says nothing will roll back, and the next
+# --confirm is not blocked by its record.
+expect_exit 0 "$NACLEMU" apply --confirm 30 "$B"
+wd=$(pgrep -f -- "apply --confirm 30 $B" | head -n 1)
+[ -n "$wd" ] || fail "no watchdog process found"
+[ -n "$wd" ] && kill -KILL "$wd"
+sleep 0.2
+expect_exit 2 "$NACLEMU" confirm
+expect_in "$err" "is gone"
+expect_exit 0 "$NACLEMU" apply --confirm 30 "$A"
 expect_exit 0 "$NACLEMU" confirm
 
 # 5. Bad values of --confirm.

@@ -4,6 +4,7 @@
  * build the plan (deploy/plan.c), print it as `terraform plan` does, and
  * unless --dry-run run it (docs/config.md, docs/semantics.md section 6).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,7 @@ int cmd_apply(int argc, char **argv)
 	const struct nacl_session *session;
 	struct nacl_session session_buf;
 	struct deploy_confirm confirm;
+	char pending[PATH_MAX];
 	struct dp_error e;
 	int exit, lock_fd = -1;
 
@@ -195,6 +197,13 @@ int cmd_apply(int argc, char **argv)
 	/* The lock-out guard, before anything changes (with --dry-run too). */
 	if (!exit && (exit = deploy_plan_guard(&plan, session, &e)))
 		pr_err("%s", e.msg);
+	/* A watchdog waiting for its confirm would undo this apply: not meanwhile. */
+	if (!exit && !req.dry_run && plan.n && !req.confirm &&
+	    deploy_confirm_pending(pending, sizeof(pending))) {
+		pr_err("the apply of %s waits for 'naclemu confirm': confirm it, or let it roll "
+		       "back, before applying again", pending[0] ? pending : "?");
+		exit = NACL_EXIT_INVALID;
+	}
 	if (!exit && !req.dry_run && plan.n && req.confirm &&
 	    (exit = deploy_confirm_arm(&plan, req.config, req.confirm, &confirm, &e)))
 		pr_err("%s", e.msg);
@@ -206,8 +215,12 @@ int cmd_apply(int argc, char **argv)
 				printf("Run 'naclemu confirm' within %u seconds to keep it; otherwise "
 				       "the state before this apply comes back.\n", req.confirm);
 		} else {
-			if (req.confirm)
+			/* Rolled back here: nothing for the watchdog; else it tries again. */
+			if (req.confirm && res.rolled_back)
 				deploy_confirm_cancel(&confirm);
+			else if (req.confirm)
+				pr_err("the watchdog restores the state before this apply in %u seconds",
+				       req.confirm);
 			pr_err("apply failed at %s %s (netns %s): %s", deploy_action_name(
 				       plan.steps[res.failed].action),
 			       plan.steps[res.failed].target.ifname,

@@ -19,18 +19,21 @@
 
 /*
  * route_get() - the route the current network namespace would use for
- * @addr (family 4 or 6, network byte order): its type (RTN_LOCAL when the
- * address is the host's own, RTN_UNICAST, ...) and output interface
- * (0 when none).  Returns 0, -ENETUNREACH / -EHOSTUNREACH when there is
- * no route, or another -errno.
+ * @addr (family 4 or 6, network byte order), from the source address @src
+ * (NULL: any): its type (RTN_LOCAL when the address is the host's own,
+ * RTN_UNICAST, ...) and output interface (0 when none).  Returns 0,
+ * -ENETUNREACH / -EHOSTUNREACH when there is no route, or another -errno.
  */
-static int route_get(uint8_t family, const uint8_t *addr, unsigned char *type, int *oif)
+static int route_get(uint8_t family, const uint8_t *addr, const uint8_t *src, unsigned char *type,
+		     int *oif)
 {
 	struct {
 		struct nlmsghdr nh;
 		struct rtmsg rt;
 		struct rtattr dst;
 		uint8_t addr[16];
+		struct rtattr src;
+		uint8_t saddr[16];
 	} req = {
 		.nh = {
 			.nlmsg_type = RTM_GETROUTE,
@@ -56,6 +59,18 @@ static int route_get(uint8_t family, const uint8_t *addr, unsigned char *type, i
 
 	memcpy(req.addr, addr, family == 4 ? 4 : 16);
 	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)) + RTA_ALIGN(req.dst.rta_len);
+	if (src) {
+		/* As `ip route get ADDR from SRC`: policy routing may choose by source. */
+		struct {
+			struct rtattr a;
+			uint8_t addr[16];
+		} sa = { { .rta_type = RTA_SRC, .rta_len = RTA_LENGTH(family == 4 ? 4 : 16) } };
+
+		memcpy(sa.addr, src, family == 4 ? 4 : 16);
+		memcpy((char *)&req + req.nh.nlmsg_len, &sa, RTA_ALIGN(sa.a.rta_len));
+		req.rt.rtm_src_len = family == 4 ? 32 : 128;
+		req.nh.nlmsg_len += RTA_ALIGN(sa.a.rta_len);
+	}
 	*type = RTN_UNSPEC;
 	*oif = 0;
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -105,14 +120,14 @@ int dp_session_carried(const struct dp_target *t, const struct nacl_session *s, 
 			       dp_netns_label(t->netns), strerror(-ret));
 	}
 	/* The session is this namespace's when its server address is local here. */
-	ret = route_get(s->family, s->server, &type, &oif);
+	ret = route_get(s->family, s->server, NULL, &type, &oif);
 	if (!ret && type == RTN_LOCAL) {
-		ret = route_get(s->family, s->client, &type, &oif);
+		ret = route_get(s->family, s->client, s->server, &type, &oif);
 		*carried = !ret && oif == ifindex;
 	}
 	dp_netns_leave(saved);
 	/* No route to an address: then no packet of the session uses IFACE. */
-	if (ret == -ENETUNREACH || ret == -EHOSTUNREACH || ret == -EINVAL)
+	if (ret == -ENETUNREACH || ret == -EHOSTUNREACH)
 		ret = 0;
 	if (ret)
 		return dp_fail(e, NACL_EXIT_SYSTEM, ret,

@@ -25,15 +25,15 @@
 
 #define WATCH_MAX_NS 256      /* watched namespaces, the caller's included */
 #define WATCH_QUEUE 512       /* events read but not yet returned */
-#define WATCH_RETRY_MS 50     /* a new /run/netns file not yet bind-mounted */
-#define WATCH_RETRIES 40      /* ... retried for 2 s */
+#define WATCH_RETRY_MS 50     /* a new /run/netns file not yet bind-mounted is */
+#define WATCH_RETRY_S 2.0     /* ... tried again every 50 ms for 2 s */
 #define WATCH_NETNS_DIR "/run/netns"
 
 struct watch_ns {
 	bool used;                   /* false: a free entry */
 	char name[DP_NETNS_MAX + 1]; /* "" = the caller's namespace */
 	int fd;                      /* its netlink socket, -1 = not yet */
-	int retries;                 /* left, while the namespace cannot be entered */
+	double retry_until;          /* CLOCK_MONOTONIC s: tried until then (0: not) */
 };
 
 struct dp_watch {
@@ -44,6 +44,14 @@ struct dp_watch {
 	size_t head, len;
 	bool named;
 };
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void push(struct dp_watch *w, enum dp_watch_kind kind, const char *netns,
 		 const char *ifname, int ifindex)
@@ -139,31 +147,39 @@ int dp_watch_add(struct dp_watch *w, const char *netns)
 	n->used = true;
 	snprintf(n->name, sizeof(n->name), "%s", name);
 	n->fd = -1;
-	n->retries = WATCH_RETRIES;
+	n->retry_until = mono_s() + WATCH_RETRY_S;
 	return ns_subscribe(w, n);
 }
 
-/* Subscribe the named namespaces that were made but could not be entered yet. */
+/*
+ * Subscribe the named namespaces that were made but could not be entered
+ * yet; one that still cannot be after WATCH_RETRY_S is dropped, with a
+ * RESYNC so that the reader looks again at everything.
+ */
 static void ns_retry(struct dp_watch *w)
 {
+	double now = mono_s();
+
 	for (size_t i = 0; i < w->nns; i++) {
 		struct watch_ns *n = &w->ns[i];
 
-		if (!n->used || n->fd >= 0 || n->retries <= 0)
+		if (!n->used || n->fd >= 0 || !n->retry_until)
 			continue;
 		if (!ns_subscribe(w, n)) {
 			push(w, DP_WATCH_NETNS_NEW, n->name, "", 0);
 			continue;
 		}
-		if (--n->retries == 0)
+		if (now >= n->retry_until) {
 			ns_drop(w, n);
+			push(w, DP_WATCH_RESYNC, "", "", 0);
+		}
 	}
 }
 
 static bool ns_pending(const struct dp_watch *w)
 {
 	for (size_t i = 0; i < w->nns; i++)
-		if (w->ns[i].used && w->ns[i].fd < 0 && w->ns[i].retries > 0)
+		if (w->ns[i].used && w->ns[i].fd < 0 && w->ns[i].retry_until)
 			return true;
 	return false;
 }
@@ -198,7 +214,7 @@ static void read_inotify(struct dp_watch *w)
 				/* Not bind-mounted yet: ns_retry() tries again. */
 				if (!ret)
 					push(w, DP_WATCH_NETNS_NEW, ie->name, "", 0);
-				else if (!n || n->retries <= 0)
+				else if (!n)
 					push(w, DP_WATCH_RESYNC, "", "", 0);
 			} else if (ie->mask & (IN_DELETE | IN_MOVED_FROM)) {
 				if ((n = ns_find(w, ie->name)))
@@ -322,6 +338,9 @@ int dp_watch_next(struct dp_watch *w, int timeout_ms, struct dp_watch_event *ev)
 				read_netlink(w, evs[i].data.ptr);
 		}
 		ns_retry(w);
+		/* A poll (timeout 0): one look, whatever it found. */
+		if (!timeout_ms && !w->len)
+			return 0;
 	}
 }
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,6 +43,7 @@ struct daemon {
 	char listen[128];  /* what @ex listens on */
 	pid_t flowlog;     /* the flow log writer, 0 when none */
 	sigset_t oldmask;  /* for the child */
+	int sfd;           /* the signalfd */
 	bool dirty;        /* something changed: converge at @dirty_at */
 	double dirty_at;
 	double retry_at;   /* a step failed: converge again then (0: no) */
@@ -133,6 +135,13 @@ static void flowlog_ensure(struct daemon *d)
 		return;
 	}
 	if (pid == 0) {
+		/* Not the daemon's: its listening socket, signalfd, watch; and no orphan. */
+		exporter_stop(d->ex);
+		dp_watch_close(d->w);
+		close(d->sfd);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			_exit(0);
 		sigprocmask(SIG_SETMASK, &d->oldmask, NULL);
 		_exit(flowlog_run(&r));
 	}
@@ -214,7 +223,7 @@ static void converge(struct daemon *d)
 }
 
 /* An interface went: detach it if the daemon manages it (its pins would stay). */
-static void link_gone(const struct dp_watch_event *ev)
+static void link_gone(struct daemon *d, const struct dp_watch_event *ev)
 {
 	struct dp_detached det;
 	struct dp_target t;
@@ -228,8 +237,15 @@ static void link_gone(const struct dp_watch_event *ev)
 		return; /* not attached, or not ours to judge */
 	managed = st.meta.head.flags & NACLEMU_META_MANAGED;
 	dp_state_close(&st);
-	if (!managed || dp_apply_lock(&lock_fd, &e))
+	if (!managed)
 		return;
+	if (dp_apply_lock(&lock_fd, &e)) {
+		/* The next convergence detaches it: managed, and no longer there. */
+		dlog("detach %s (netns %s), gone, waits: %s", t.ifname, dp_netns_label(t.netns),
+		     e.msg);
+		mark_dirty(d);
+		return;
+	}
 	if (dp_detach(&t, &det, &e))
 		dlog("detach %s (netns %s), gone, failed: %s", t.ifname, dp_netns_label(t.netns),
 		     e.msg);
@@ -253,7 +269,8 @@ static bool relevant(const struct daemon *d, const struct dp_watch_event *ev)
 			if (!fnmatch(en->ifaces[k], ev->ifname, 0))
 				return true;
 	}
-	return ev->kind == DP_WATCH_RESYNC;
+	/* A namespace gone: what was attached in it is detached by converging. */
+	return ev->kind == DP_WATCH_RESYNC || ev->kind == DP_WATCH_NETNS_DEL;
 }
 
 static void watch_drain(struct daemon *d)
@@ -262,7 +279,7 @@ static void watch_drain(struct daemon *d)
 
 	while (dp_watch_next(d->w, 0, &ev) == 1) {
 		if (ev.kind == DP_WATCH_LINK_DEL)
-			link_gone(&ev);
+			link_gone(d, &ev);
 		else if (relevant(d, &ev))
 			mark_dirty(d);
 	}
@@ -286,17 +303,20 @@ static int exporter_sync(struct daemon *d)
 	const char *want = d->cfg.exporter_listen;
 	char err[NACL_MSG_LEN];
 
+	struct exporter *ex = NULL;
+
 	if (d->ex && want && !strcmp(want, d->listen))
 		return 0;
+	/* The new one first: when it cannot start, the old one keeps serving. */
+	if (want && exporter_start(want, &ex, err)) {
+		dlog("exporter: %s%s", err, d->ex ? "; still serving the address before" : "");
+		return -1;
+	}
 	exporter_stop(d->ex);
-	d->ex = NULL;
+	d->ex = ex;
 	d->listen[0] = 0;
 	if (!want)
 		return 0;
-	if (exporter_start(want, &d->ex, err)) {
-		dlog("exporter: %s", err);
-		return -1;
-	}
 	snprintf(d->listen, sizeof(d->listen), "%s", want);
 	dlog("exporter: serving metrics at http://%s/metrics", want);
 	return 0;
@@ -338,8 +358,10 @@ static bool signals(struct daemon *d, int sfd)
 			break;
 		case SIGCHLD:
 			if (d->flowlog && waitpid(d->flowlog, NULL, WNOHANG) == d->flowlog) {
-				dlog("flow log writer (pid %d) ended", (int)d->flowlog);
+				dlog("flow log writer (pid %d) ended; started again after a while",
+				     (int)d->flowlog);
 				d->flowlog = 0;
+				schedule_retry(d); /* converging starts it again, with the back-off */
 			}
 			break;
 		default:
@@ -372,6 +394,7 @@ int deploy_daemon(const struct daemon_req *req)
 	sigprocmask(SIG_BLOCK, &sigs, &d.oldmask);
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	d.sfd = sfd;
 	ret = sfd < 0 ? -errno : dp_watch_open(true, &d.w);
 	if (ret) {
 		pr_err("cannot watch the interfaces and namespaces: %s", strerror(-ret));

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -82,7 +83,7 @@ static int confirm_dir(bool create)
 	int fd;
 
 	if (create) {
-		if (mkdir("/run/naclemu", 0755) && errno != EEXIST)
+		if (mkdir("/run/naclemu", 0700) && errno != EEXIST)
 			return -errno;
 		if (mkdir(DEPLOY_CONFIRM_DIR, 0700) && errno != EEXIST)
 			return -errno;
@@ -99,7 +100,8 @@ static int write_record(int dfd, const char *name, const char *text)
 	int fd, err = 0;
 
 	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	unlinkat(dfd, tmp, 0); /* a temporary file a killed writer left */
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, text, len) != (ssize_t)len || fsync(fd))
@@ -115,12 +117,17 @@ static int write_record(int dfd, const char *name, const char *text)
 /* Read the small record @name of @dfd into @buf (NUL-terminated). */
 static int read_record(int dfd, const char *name, char *buf, size_t len)
 {
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat sb;
 	ssize_t n;
 
 	buf[0] = 0;
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
 	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n < 0)
@@ -146,8 +153,8 @@ static void record_get(const char *rec, const char *key, char *out, size_t len)
 	}
 }
 
-/* The first pending record of @dfd into @name ("" when none).  0 or -errno. */
-static int find_pending(int dfd, char *name, size_t len)
+/* The first record of @dfd named PREFIX* into @name ("" when none).  0 or -errno. */
+static int find_record(int dfd, const char *prefix, char *name, size_t len)
 {
 	int fd = dup(dfd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -160,12 +167,29 @@ static int find_pending(int dfd, char *name, size_t len)
 		return -errno;
 	}
 	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "pending.", 8) && !strstr(de->d_name, ".tmp")) {
+		if (!strncmp(de->d_name, prefix, strlen(prefix))) {
 			snprintf(name, len, "%s", de->d_name);
 			break;
 		}
 	closedir(d);
 	return 0;
+}
+
+/*
+ * Whether the watchdog of record @name still lives: it holds an exclusive
+ * flock on the record for its whole life, so a lock we can take means it
+ * is gone (killed: SIGKILL, the OOM killer, its cgroup stopped).
+ */
+static bool record_alive(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	bool alive;
+
+	if (fd < 0)
+		return errno != ENOENT; /* gone meanwhile: decided by someone alive */
+	alive = flock(fd, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK;
+	close(fd);
+	return alive;
 }
 
 /* ---- the watchdog ------------------------------------------------------------- */
@@ -179,20 +203,39 @@ static double mono_s(void)
 }
 
 /*
- * The watchdog's life: wait for the record to go; at the deadline, take
- * it and restore.  Never returns.
+ * The watchdog's life.  @ready: a pipe to the apply, one byte once the
+ * watchdog holds its record's lock (then closed).  It waits for the apply
+ * to end (the apply lock free: done, failed or killed), then SECONDS for
+ * the record to go; at the deadline it takes the record and restores.
+ * Never returns.
  */
 static void __attribute__((noreturn))
-watchdog(const struct deploy_plan *plan, int dfd, const char *name, unsigned int seconds,
-	 const char *config)
+watchdog(const struct deploy_plan *plan, int dfd, int ready, const char *name,
+	 unsigned int seconds, const char *config)
 {
-	double deadline = mono_s() + seconds;
-	char claimed[96], line[512], when[32];
+	char claimed[96], line[512], when[32], msg[1024];
+	double deadline;
 	struct dp_error e;
 	size_t failed = 0;
 	time_t t;
-	int lock_fd = -1;
+	int lock_fd = -1, rec_fd;
 
+	/* Alive for as long as this lock is held (record_alive()). */
+	rec_fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (rec_fd < 0 || flock(rec_fd, LOCK_EX | LOCK_NB))
+		_exit(2);
+	if (write(ready, "1", 1) != 1)
+		_exit(2);
+	close(ready);
+	/* The countdown starts when the apply is over, not while it works. */
+	while (dp_apply_lock(&lock_fd, &e)) {
+		if (faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) && errno == ENOENT)
+			_exit(0);
+		sleep(1);
+	}
+	dp_unlock(lock_fd);
+	lock_fd = -1;
+	deadline = mono_s() + seconds;
 	while (mono_s() < deadline) {
 		if (faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) && errno == ENOENT)
 			_exit(0); /* confirmed, or the apply cancelled it */
@@ -202,7 +245,7 @@ watchdog(const struct deploy_plan *plan, int dfd, const char *name, unsigned int
 	if (renameat(dfd, name, dfd, claimed))
 		_exit(0); /* confirmed at the last moment */
 	openlog("naclemu", LOG_PID, LOG_DAEMON);
-	/* The apply may still run (it holds the lock): wait for it, for ever if need be. */
+	/* Another apply may run now: wait for it, for ever if need be. */
 	while (dp_apply_lock(&lock_fd, &e))
 		sleep(1);
 	line[0] = 0;
@@ -217,27 +260,46 @@ watchdog(const struct deploy_plan *plan, int dfd, const char *name, unsigned int
 	dp_unlock(lock_fd);
 	t = time(NULL);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-	{
-		char msg[1024];
-
-		snprintf(msg, sizeof(msg),
-			 "at %s, no confirm within %u s of the apply of %s: %s the state before "
-			 "it (%zu interface%s)%s",
-			 when, seconds, config, failed ? "could not fully restore" : "restored",
-			 plan->n, plan->n == 1 ? "" : "s", line);
-		syslog(failed ? LOG_ERR : LOG_WARNING, "confirm: %s", msg);
-		write_record(dfd, "last", msg);
-	}
+	snprintf(msg, sizeof(msg),
+		 "at %s, no confirm within %u s of the apply of %s: %s the state before it "
+		 "(%zu interface%s)%s",
+		 when, seconds, config, failed ? "could not fully restore" : "restored", plan->n,
+		 plan->n == 1 ? "" : "s", line);
+	syslog(failed ? LOG_ERR : LOG_WARNING, "confirm: %s", msg);
+	write_record(dfd, "last", msg);
 	unlinkat(dfd, claimed, 0);
 	_exit(failed ? 2 : 0);
+}
+
+/*
+ * A pending record other than ours: its config into @abs, and whether its
+ * watchdog lives.  A dead one's record is removed (nothing would ever roll
+ * it back) and reported in @e's message by the caller.
+ */
+static int pending_other(int dfd, char *other, size_t olen, char *abs, size_t alen, bool *alive)
+{
+	char rec[PATH_MAX + 128];
+	int ret = find_record(dfd, "pending.", other, olen);
+
+	*alive = false;
+	abs[0] = 0;
+	if (ret || !other[0])
+		return ret;
+	read_record(dfd, other, rec, sizeof(rec));
+	record_get(rec, "config", abs, alen);
+	*alive = record_alive(dfd, other);
+	if (!*alive)
+		unlinkat(dfd, other, 0);
+	return 0;
 }
 
 int deploy_confirm_arm(const struct deploy_plan *plan, const char *config, unsigned int seconds,
 		       struct deploy_confirm *c, struct dp_error *e)
 {
-	char other[64], rec[512], abs[PATH_MAX];
+	char other[64], rec[PATH_MAX + 128], abs[PATH_MAX], byte;
 	unsigned long long nonce;
-	int dfd, ret, status;
+	int dfd, ret, status, ready[2];
+	bool alive;
 	pid_t pid;
 
 	memset(e, 0, sizeof(*e));
@@ -246,16 +308,17 @@ int deploy_confirm_arm(const struct deploy_plan *plan, const char *config, unsig
 	if (dfd < 0)
 		return lfail(e, NACL_EXIT_SYSTEM, dfd, "cannot open %s: %s", DEPLOY_CONFIRM_DIR,
 			     strerror(-dfd));
-	ret = find_pending(dfd, other, sizeof(other));
-	if (!ret && other[0]) {
-		read_record(dfd, other, rec, sizeof(rec));
-		record_get(rec, "config", abs, sizeof(abs));
+	ret = pending_other(dfd, other, sizeof(other), abs, sizeof(abs), &alive);
+	if (!ret && other[0] && alive) {
 		close(dfd);
 		return lfail(e, NACL_EXIT_INVALID, -EBUSY,
 			     "the apply of %s waits for 'naclemu confirm' (%s/%s): confirm it, "
 			     "or let it roll back, before another --confirm", abs[0] ? abs : "?",
 			     DEPLOY_CONFIRM_DIR, other);
 	}
+	if (!ret && other[0])
+		pr_warn("the confirm of the apply of %s had lost its watchdog (killed?): nothing "
+			"rolled it back; its record is removed", abs[0] ? abs : "?");
 	if (getrandom(&nonce, sizeof(nonce), 0) != sizeof(nonce))
 		nonce = (unsigned long long)time(NULL) << 20 ^ (unsigned long long)getpid();
 	snprintf(c->name, sizeof(c->name), "pending.%016llx", nonce);
@@ -265,7 +328,10 @@ int deploy_confirm_arm(const struct deploy_plan *plan, const char *config, unsig
 	snprintf(rec, sizeof(rec), "config=%s\ndeadline=%lld\nsteps=%zu\n", abs,
 		 (long long)c->deadline, plan->n);
 	ret = write_record(dfd, c->name, rec);
+	if (!ret && pipe2(ready, O_CLOEXEC))
+		ret = -errno;
 	if (ret) {
+		unlinkat(dfd, c->name, 0);
 		close(dfd);
 		return lfail(e, NACL_EXIT_SYSTEM, ret, "cannot write %s/%s: %s", DEPLOY_CONFIRM_DIR,
 			     c->name, strerror(-ret));
@@ -275,26 +341,34 @@ int deploy_confirm_arm(const struct deploy_plan *plan, const char *config, unsig
 	if (pid == 0) {
 		/* A session of its own, then a grandchild: init adopts it. */
 		setsid();
-		if (fork() != 0)
-			_exit(0);
+		pid = fork();
+		if (pid != 0)
+			_exit(pid < 0 ? 1 : 0);
+		/* Ours above 2 first: 0-2 may be what the caller closed, and dfd among them. */
+		if (dup2(dfd, 3) < 0 || dup2(ready[1], 4) < 0)
+			_exit(2);
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			dup2(null, 2);
-		}
+		if (null >= 0 && (null == 0 || dup2(null, 0) >= 0))
+			dup2(0, 1), dup2(0, 2);
 		/* Every other descriptor closed: not the apply lock, not a pipe of the caller's. */
-		if (dup2(dfd, 3) < 0)
+		close_range(5, ~0U, 0);
+		if (chdir("/"))
 			_exit(2);
-		close_range(4, ~0U, 0);
 		signal(SIGHUP, SIG_IGN);
 		signal(SIGINT, SIG_IGN);
-		watchdog(plan, 3, c->name, seconds, abs);
+		watchdog(plan, 3, 4, c->name, seconds, abs);
 	}
+	close(ready[1]);
+	ret = 0;
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status)) {
+	    WEXITSTATUS(status))
 		ret = pid < 0 ? -errno : -ECHILD;
+	/* The grandchild says it holds its record's lock; EOF means it died first. */
+	else if (read(ready[0], &byte, 1) != 1)
+		ret = -ECHILD;
+	close(ready[0]);
+	if (ret) {
 		unlinkat(dfd, c->name, 0);
 		close(dfd);
 		return lfail(e, NACL_EXIT_SYSTEM, ret, "cannot start the confirm watchdog: %s",
@@ -314,9 +388,24 @@ void deploy_confirm_cancel(const struct deploy_confirm *c)
 	close(dfd);
 }
 
+bool deploy_confirm_pending(char *config, size_t len)
+{
+	char other[64];
+	bool alive;
+	int dfd = confirm_dir(false);
+
+	config[0] = 0;
+	if (dfd < 0)
+		return false;
+	if (pending_other(dfd, other, sizeof(other), config, len, &alive) || !other[0])
+		alive = false;
+	close(dfd);
+	return alive;
+}
+
 int deploy_confirm(struct deploy_confirmed *r, struct dp_error *e)
 {
-	char name[64], rec[512], v[32];
+	char name[64], rec[PATH_MAX + 128], v[32];
 	int dfd, ret;
 
 	memset(r, 0, sizeof(*r));
@@ -328,10 +417,19 @@ int deploy_confirm(struct deploy_confirmed *r, struct dp_error *e)
 		return lfail(e, NACL_EXIT_SYSTEM, dfd, "cannot open %s: %s", DEPLOY_CONFIRM_DIR,
 			     strerror(-dfd));
 	for (;;) {
-		ret = find_pending(dfd, name, sizeof(name));
+		ret = find_record(dfd, "pending.", name, sizeof(name));
 		if (ret || !name[0])
 			break;
 		read_record(dfd, name, rec, sizeof(rec));
+		if (!record_alive(dfd, name)) {
+			unlinkat(dfd, name, 0);
+			record_get(rec, "config", r->config, sizeof(r->config));
+			close(dfd);
+			return lfail(e, NACL_EXIT_SYSTEM, -ESRCH,
+				     "the watchdog of the apply of %s is gone (killed?): nothing "
+				     "will roll it back, and its record is removed",
+				     r->config[0] ? r->config : "?");
+		}
 		/* The unlink decides: it fails when the watchdog took the record first. */
 		if (unlinkat(dfd, name, 0)) {
 			if (errno == ENOENT)
@@ -344,6 +442,15 @@ int deploy_confirm(struct deploy_confirmed *r, struct dp_error *e)
 		record_get(rec, "deadline", v, sizeof(v));
 		r->deadline = (time_t)strtoll(v, NULL, 10);
 		break;
+	}
+	if (!r->confirmed && !ret && !find_record(dfd, "restoring.", name, sizeof(name)) &&
+	    name[0]) {
+		read_record(dfd, name, rec, sizeof(rec));
+		record_get(rec, "config", r->config, sizeof(r->config));
+		close(dfd);
+		return lfail(e, NACL_EXIT_INVALID, -EALREADY,
+			     "too late: the apply of %s is being rolled back now",
+			     r->config[0] ? r->config : "?");
 	}
 	if (!r->confirmed)
 		read_record(dfd, "last", r->last, sizeof(r->last));

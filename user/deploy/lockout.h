@@ -42,13 +42,17 @@ struct deploy_confirm {
 
 /*
  * deploy_confirm_arm() - before @plan runs: refuse when a confirm is
- * pending already; write its record; start the watchdog, a process of its
- * own (in a session of its own, every descriptor closed) that holds the
- * steps' snapshots (plan->steps[].before) and, unless deploy_confirm() or
- * deploy_confirm_cancel() removed the record within @seconds, takes it
- * and puts every step's interface back as it was, in reverse order, under
- * the apply lock, logging to syslog and to DEPLOY_CONFIRM_DIR/last.
- * The caller holds the apply lock.  Returns an exit status with @e.
+ * pending already (a record whose watchdog died is removed, with a
+ * warning); write its record; start the watchdog, a process of its own (in
+ * a session of its own, every descriptor closed, holding an flock on its
+ * record for as long as it lives) that holds the steps' snapshots
+ * (plan->steps[].before).  Once the apply is over (the apply lock free),
+ * it waits @seconds; unless deploy_confirm() or deploy_confirm_cancel()
+ * removed the record by then, it takes it and puts every step's
+ * interface back as it was, in reverse order, under the apply lock,
+ * logging to syslog and to DEPLOY_CONFIRM_DIR/last.  Returns once the
+ * watchdog runs.  The caller holds the apply lock.  Returns an exit
+ * status with @e.
  */
 int deploy_confirm_arm(const struct deploy_plan *plan, const char *config, unsigned int seconds,
 		       struct deploy_confirm *c, struct dp_error *e);
@@ -58,6 +62,13 @@ int deploy_confirm_arm(const struct deploy_plan *plan, const char *config, unsig
  * remove @c's record, so that its watchdog ends without restoring.
  */
 void deploy_confirm_cancel(const struct deploy_confirm *c);
+
+/*
+ * deploy_confirm_pending() - whether an apply waits for its confirm (its
+ * watchdog alive); its configuration into @config (@len bytes).  A plain
+ * apply refuses to run meanwhile: the watchdog would undo it.
+ */
+bool deploy_confirm_pending(char *config, size_t len);
 
 /*
  * struct deploy_confirmed - what deploy_confirm() found.
@@ -76,8 +87,9 @@ struct deploy_confirmed {
 /*
  * deploy_confirm() - `naclemu confirm`: keep the state of the pending
  * apply (its watchdog then ends without restoring).  Returns an exit
- * status: 0 confirmed, 1 nothing pending (@r->last says what happened
- * last), 2 the records cannot be read.
+ * status: 0 confirmed; 1 nothing pending (@r->last says what happened
+ * last) or too late (the rollback runs); 2 the records cannot be read, or
+ * the pending apply's watchdog is gone (its record is removed).
  */
 int deploy_confirm(struct deploy_confirmed *r, struct dp_error *e);
 
